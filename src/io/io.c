@@ -1,0 +1,182 @@
+/* io.c: format detection and dispatch for dt_tree_open and dt_tree_write. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "util.h"
+
+static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+static bool has_member(const char *dir, const char *name)
+{
+    char *p = dt__aprintf("%s/%s", dir, name);
+    struct stat st;
+    bool ok;
+
+    if (!p)
+        return false;
+    ok = stat(p, &st) == 0;
+    free(p);
+    return ok;
+}
+
+/* The HDF5 superblock may sit at 0 or at 512, 1024, 2048, ... (a user block). */
+static bool hdf5_signature(int fd, off_t size)
+{
+    unsigned char buf[8];
+
+    for (off_t off = 0; off + 8 <= size; off = off ? off * 2 : 512) {
+        if (pread(fd, buf, 8, off) != 8)
+            return false;
+        if (memcmp(buf, hdf5_sig, 8) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool looks_like_yaml(const unsigned char *b, size_t n)
+{
+    static const char *const starts[] = {"format:", "%YAML", "---", "#"};
+
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+        size_t l = strlen(starts[i]);
+        if (n >= l && memcmp(b, starts[i], l) == 0)
+            return true;
+    }
+    return false;
+}
+
+int dt__io_detect(dt_format *out, const char *path)
+{
+    struct stat st;
+    unsigned char head[16];
+    ssize_t got;
+    int fd, rc;
+
+    *out = DT_FORMAT_AUTO;
+    if (stat(path, &st) != 0)
+        return dt__fail_at(errno == ENOENT ? DT_ENOTFOUND : DT_EIO, path, NULL, "%s",
+                           strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        if (has_member(path, "zarr.json")) {
+            *out = DT_FORMAT_ZARR3;
+            return DT_OK;
+        }
+        if (has_member(path, ".zgroup") || has_member(path, ".zarray") ||
+            has_member(path, ".zmetadata")) {
+            *out = DT_FORMAT_ZARR2;
+            return DT_OK;
+        }
+        return dt__fail_at(DT_EFORMAT, path, NULL, "a directory without zarr.json, "
+                           ".zgroup or .zarray is not a Zarr store");
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt__fail_at(DT_EIO, path, NULL, "%s", strerror(errno));
+    if (st.st_size == 0) {
+        close(fd);
+        return dt__fail_at(DT_EFORMAT, path, NULL, "the file is empty (0 bytes)");
+    }
+    if (hdf5_signature(fd, st.st_size)) {
+        close(fd);
+        *out = DT_FORMAT_HDF5;
+        return DT_OK;
+    }
+    got = pread(fd, head, sizeof head, 0);
+    close(fd);
+    if (got > 0 && looks_like_yaml(head, (size_t)got)) {
+        *out = DT_FORMAT_YAML;
+        return DT_OK;
+    }
+    rc = dt__fail_at(DT_EFORMAT, path, NULL, "not a format libdtree reads: no HDF5 "
+                     "signature, not a Zarr store, not a dtree-manifest YAML document");
+    return rc;
+}
+
+int dt_tree_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+{
+    dt_open_opts def = DT_OPEN_OPTS_INIT;
+    dt_format fmt;
+    int rc;
+
+    if (!out || !path)
+        return dt__fail(DT_EINVAL, "dt_tree_open: NULL argument");
+    *out = NULL;
+    if (!opts)
+        opts = &def;
+    if (opts->version != 1)
+        return dt__fail(DT_EINVAL, "dt_open_opts version %u is not supported (1 is)",
+                        opts->version);
+    fmt = opts->format;
+    if (fmt == DT_FORMAT_AUTO) {
+        rc = dt__io_detect(&fmt, path);
+        if (rc < 0)
+            return rc;
+    }
+    switch (fmt) {
+    case DT_FORMAT_YAML:
+        rc = dt__yaml_open(out, path, opts);
+        break;
+    case DT_FORMAT_HDF5:
+    case DT_FORMAT_NETCDF4:
+        rc = dt__hdf5_open(out, path, opts);
+        break;
+    case DT_FORMAT_ZARR2:
+    case DT_FORMAT_ZARR3:
+        rc = dt__fail_at(DT_EUNSUPPORTED, path, NULL, "reading %s stores is not "
+                         "implemented yet", dt_format_name(fmt));
+        break;
+    default:
+        rc = dt__fail_at(DT_EINVAL, path, NULL, "unknown format code %d", (int)fmt);
+        break;
+    }
+    if (rc < 0)
+        return dt__err_locate(rc, path, NULL);
+    return DT_OK;
+}
+
+static dt_format format_from_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+
+    if (!dot)
+        return DT_FORMAT_AUTO;
+    if (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0)
+        return DT_FORMAT_YAML;
+    if (strcmp(dot, ".nc") == 0 || strcmp(dot, ".nc4") == 0)
+        return DT_FORMAT_NETCDF4;
+    if (strcmp(dot, ".h5") == 0 || strcmp(dot, ".hdf5") == 0)
+        return DT_FORMAT_HDF5;
+    if (strcmp(dot, ".zarr") == 0)
+        return DT_FORMAT_ZARR3;
+    return DT_FORMAT_AUTO;
+}
+
+int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
+                  const dt_write_opts *opts)
+{
+    dt_write_opts def = DT_WRITE_OPTS_INIT;
+
+    if (!tree || !path)
+        return dt__fail(DT_EINVAL, "dt_tree_write: NULL argument");
+    if (!opts)
+        opts = &def;
+    if (fmt == DT_FORMAT_AUTO)
+        fmt = format_from_name(path);
+    switch (fmt) {
+    case DT_FORMAT_YAML:
+        return dt__yaml_write(tree, path, opts);
+    case DT_FORMAT_AUTO:
+        return dt__fail_at(DT_EINVAL, path, NULL, "cannot tell the format from the file "
+                           "name; name one");
+    default:
+        return dt__fail_at(DT_EUNSUPPORTED, path, NULL, "writing %s is not implemented yet",
+                           dt_format_name(fmt));
+    }
+}

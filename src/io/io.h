@@ -1,0 +1,43 @@
+/* io.h: the backends behind dt_tree_open and dt_tree_write, and the hooks
+ * they use to build a tree while reading a file. */
+#ifndef DT_IO_H
+#define DT_IO_H
+
+#include "dtree.h"
+
+/* Format detection from the content: HDF5 signature (at 0, 512, 1024, ...),
+ * a directory with zarr.json / .zgroup / .zarray / .zmetadata, or a YAML
+ * document starting with "format:" (dtree-manifest/1). */
+int dt__io_detect(dt_format *out, const char *path);
+
+/* Backends. Each one reads the whole metadata (or what it needs), adds
+ * groups, dims, variables (with lazy sources) and attributes through the
+ * public API between dt__tree_begin_load and dt__tree_end_load. */
+int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+
+/* Writers. */
+int dt__yaml_write(const dt_tree *tree, const char *path,
+                   const dt_write_opts *opts);
+
+/* ---- hooks for readers (implemented in src/model/tree.c) ---- */
+
+/* Start bulk loading into a new tree: cross-group alignment checks are
+ * deferred until dt__tree_end_load, which applies opts->align (strict: the
+ * first violation fails; relaxed: offending groups are cut off) and
+ * deduplicates child copies of inherited index coordinates unless
+ * opts->keep_layout. Records the format and the source path. */
+int dt__tree_begin_load(dt_tree *tree, const dt_open_opts *opts,
+                        dt_format fmt, const char *source);
+int dt__tree_end_load(dt_tree *tree);
+/* The tree owns a backend object (an open file) that its lazy sources share;
+ * free_fn runs after every variable and its source are gone. */
+void dt__tree_set_backend(dt_tree *tree, void *backend,
+                          void (*free_fn)(void *backend));
+/* The limits the tree was opened with (defaults for a new tree). */
+const dt_limits *dt__tree_limits(const dt_tree *tree);
+/* Set a reserved attribute anyway (readers keep e.g. _FillValue as it is). */
+int dt__attrs_set_raw(dt_attrs *attrs, const char *name, dt_type type,
+                      size_t n, const void *vals, unsigned flags);
+
+#endif /* DT_IO_H */

@@ -1,0 +1,86 @@
+/* util.h: internal helpers shared by every layer: errors, allocation,
+ * checked size arithmetic and growable strings. */
+#ifndef DT_UTIL_H
+#define DT_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtree.h"
+
+#if defined(__GNUC__)
+#define DT__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define DT__PRINTF(f, a)
+#endif
+
+/* ---- errors (err.c) ---- */
+
+/* Set this thread's error: code and problem text; file and path unset.
+ * Returns code, so `return dt__fail(DT_EINVAL, "...")` reads well. */
+int dt__fail(int code, const char *fmt, ...) DT__PRINTF(2, 3);
+int dt__vfail(int code, const char *fmt, va_list ap) DT__PRINTF(2, 0);
+/* Same, naming the file and the object inside it (either may be NULL). */
+int dt__fail_at(int code, const char *file, const char *path,
+                const char *fmt, ...) DT__PRINTF(4, 5);
+/* Fill in the file and/or path of the current error where still unset, and
+ * return its code (or `code` when no error is set). */
+int dt__err_locate(int code, const char *file, const char *path);
+/* Prefix the problem text ("while reading x: <old problem>"). */
+void dt__err_prefix(const char *fmt, ...) DT__PRINTF(1, 2);
+
+/* ---- allocation (alloc.c) ---- */
+
+/* Each sets DT_ENOMEM on failure. Tests can make the Nth call fail. */
+void *dt__malloc(size_t n);
+void *dt__calloc(size_t n, size_t size);
+void *dt__realloc(void *p, size_t n);
+char *dt__strdup(const char *s);
+char *dt__strndup(const char *s, size_t n);
+/* An allocation whose size a file dictates: refused with DT_ELIMIT naming
+ * `what` when it is over max_alloc. */
+void *dt__malloc_limited(uint64_t n, uint64_t max_alloc, const char *what);
+/* Test hook: the countdown-th allocation from now fails (-1: never). */
+void dt__alloc_fail_after(long countdown);
+
+/* ---- checked arithmetic (checked.h semantics, true on overflow) ---- */
+
+static inline bool dt__mul_u64(uint64_t *out, uint64_t a, uint64_t b)
+{
+    return __builtin_mul_overflow(a, b, out);
+}
+
+static inline bool dt__add_u64(uint64_t *out, uint64_t a, uint64_t b)
+{
+    return __builtin_add_overflow(a, b, out);
+}
+
+/* DT_ELIMIT when n does not fit a size_t. */
+int dt__u64_to_size(size_t *out, uint64_t n);
+
+/* ---- strings (str.c) ---- */
+
+typedef struct dt__buf {
+    char *data;   /* NUL-terminated when len > 0 or after any append */
+    size_t len;
+    size_t cap;
+    int failed;   /* an append failed (DT_ENOMEM set); later appends no-op */
+} dt__buf;
+
+void dt__buf_init(dt__buf *b);
+void dt__buf_free(dt__buf *b);
+int dt__buf_append(dt__buf *b, const void *p, size_t n);
+int dt__buf_puts(dt__buf *b, const char *s);
+int dt__buf_putc(dt__buf *b, char c);
+int dt__buf_printf(dt__buf *b, const char *fmt, ...) DT__PRINTF(2, 3);
+/* Hand the string over (never NULL on success; "" for an empty buffer). */
+char *dt__buf_take(dt__buf *b);
+
+/* printf into a new string; NULL with DT_ENOMEM on failure. */
+char *dt__aprintf(const char *fmt, ...) DT__PRINTF(1, 2);
+/* Valid UTF-8 (no overlongs, no surrogates), n bytes. */
+bool dt__utf8_valid(const char *s, size_t n);
+
+#endif /* DT_UTIL_H */

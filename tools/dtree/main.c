@@ -1,0 +1,142 @@
+/* main.c: the dtree command line: global options and subcommand dispatch. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const cli_cmd commands[] = {
+    {"ls", "show a tree: groups, dimensions, variables, inherited coordinates",
+     cmd_ls, cmd_ls_help},
+    {"manifest", "print a dtree-manifest/1 document with data digests",
+     cmd_manifest, cmd_manifest_help},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: dtree [--help] [--version] COMMAND [ARGS]\n"
+            "\n"
+            "Inspect and convert hierarchical scientific data: netCDF-4/HDF5 files,\n"
+            "Zarr stores and YAML tree documents.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "  %-10s %s\n", "help", "show the help of a command");
+    fprintf(fp,
+            "\n"
+            "Objects inside a file are named FILE:/group/var.\n"
+            "Exit status: 0 success, 1 the file could not be read, 2 usage error.\n"
+            "See dtree(1) and 'dtree help COMMAND'.\n");
+}
+
+int cli_fail(void)
+{
+    const dt_error *e = dt_error_last();
+
+    fprintf(stderr, "dtree: %s\n", e->message);
+    return EXIT_BAD_FILE;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "dtree %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'dtree help %s'.\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_split_target(const char *arg, char **file, char **object)
+{
+    const char *colon = strrchr(arg, ':');
+    struct stat st;
+
+    *file = *object = NULL;
+    /* "a:b.nc" may be a file name: split only before an object path, and
+     * only when the whole argument is not itself an existing file */
+    if (colon && colon[1] == '/' && stat(arg, &st) != 0) {
+        *file = strndup(arg, (size_t)(colon - arg));
+        *object = strdup(colon + 1);
+    } else {
+        *file = strdup(arg);
+        *object = strdup("/");
+    }
+    if (!*file || !*object) {
+        free(*file);
+        free(*object);
+        *file = *object = NULL;
+        fprintf(stderr, "dtree: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_open(dt_tree **out, const char *file, int keep_layout)
+{
+    dt_open_opts o = DT_OPEN_OPTS_INIT;
+    const char *threads = getenv("DTREE_THREADS");
+
+    if (threads && *threads)
+        o.threads = (unsigned)strtoul(threads, NULL, 10);
+    /* show files as they are: groups that break alignment are cut off from
+     * inheritance rather than refused; copies of coordinates are kept */
+    o.align = DT_ALIGN_RELAXED;
+    o.keep_layout = keep_layout;
+    return dt_tree_open(out, file, &o);
+}
+
+int main(int argc, char **argv)
+{
+    const char *name;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("dtree (libdtree) %s\n", dt_version());
+        return EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        for (size_t i = 0; i < NCOMMANDS; i++) {
+            if (strcmp(argv[2], commands[i].name) == 0) {
+                commands[i].help(stdout);
+                return EXIT_OK;
+            }
+        }
+        fprintf(stderr, "dtree: no command '%s'\n", argv[2]);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(name, commands[i].name) == 0) {
+            for (int k = 2; k < argc; k++) {
+                if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+                    commands[i].help(stdout);
+                    return EXIT_OK;
+                }
+            }
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "dtree: '%s' is not a dtree command. See 'dtree --help'.\n", name);
+    return EXIT_USAGE;
+}
