@@ -128,6 +128,8 @@ static int attr_make(dt_attr **out, const char *name, dt_type type, size_t n,
         }
     }
     if (!at->name || !at->vals) {
+        if (at->vals && c != DT_JSON)
+            dt__elems_release(at->vals, type, n);
         free(at->vals);
         at->vals = NULL;
         at->n = 0;

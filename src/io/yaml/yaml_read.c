@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <float.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
@@ -859,16 +858,53 @@ static bool json_number_syntax(const char *s)
     return *s == '\0';
 }
 
-/* The shortest text that reads back as d, always with a point or exponent. */
+/* The shortest text that reads back as d, spelled as Python's repr (and so
+ * zarr-python's JSON) spells it: fixed notation for exponents -4 to 15,
+ * otherwise d.ddde+XX; always with a point or an exponent. */
 static void shortest_double(char *buf, size_t cap, double d)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
+    char sci[40], digits[24], *p, *e;
+    size_t nd = 0, o = 0;
+    int prec, ex;
+
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(sci, sizeof sci, "%.*e", prec, d);
+        if (strtod(sci, NULL) == d)
             break;
     }
-    if (!strpbrk(buf, ".e"))
-        snprintf(buf + strlen(buf), cap - strlen(buf), ".0");
+    /* sci is "-D.DDDe+XX": collect the digits and the exponent */
+    p = sci;
+    if (*p == '-')
+        p++;
+    e = strchr(p, 'e');
+    for (; p < e; p++) {
+        if (is_digit(*p) && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    }
+    digits[nd] = '\0';
+    ex = (int)strtol(e + 1, NULL, 10);
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = '\0';
+    if (signbit(d) && o + 1 < cap)
+        buf[o++] = '-';
+    if (ex >= -4 && ex < 16) {
+        if (ex < 0) {
+            o += (size_t)snprintf(buf + o, cap - o, "0.");
+            for (int i = 0; i < -ex - 1 && o + 1 < cap; i++)
+                buf[o++] = '0';
+            snprintf(buf + o, cap - o, "%s", digits);
+        } else {
+            for (int i = 0; i <= ex && o + 1 < cap; i++)
+                buf[o++] = (size_t)i < nd ? digits[i] : '0';
+            if ((size_t)ex + 1 < nd)
+                snprintf(buf + o, cap - o, ".%s", digits + ex + 1);
+            else
+                snprintf(buf + o, cap - o, ".0");
+        }
+    } else {
+        snprintf(buf + o, cap - o, "%c%s%se%c%02d", digits[0], nd > 1 ? "." : "",
+                 digits + 1, ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
+    }
 }
 
 static int json_scalar(const yr *r, dt__buf *b, const yaml_node_t *n,
@@ -988,8 +1024,8 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
 {
     yaml_node_t *tnode, *vnode, *snode;
     const char *tstr;
-    char what[320], tn[32];
-    uint64_t shape[64], total = 1;
+    char what[320], label[340], tn[32];
+    uint64_t shape[64], total = 1, text_bytes = 0;
     size_t nshape = 0, es, n = 0;
     unsigned flags = 0;
     void *vals = NULL;
@@ -1007,14 +1043,17 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
         rc = map_need(r, spec, "value", what, &vnode);
     if (rc == DT_OK)
         rc = map_get(r, spec, "shape", &snode);
-    if (rc == DT_OK)
-        rc = get_str(r, tnode, "the type", &tstr);
+    if (rc < 0)
+        return rc;
+    snprintf(label, sizeof label, "%s: type", what);
+    rc = get_str(r, tnode, label, &tstr);
     if (rc < 0)
         return rc;
     if (dt_type_parse(&t, tstr) < 0)
         return yr_fail(r, tnode, DT_EFORMAT, "%s: unknown type \"%s\"", what, tstr);
     if (snode && !is_null(snode)) {
-        rc = get_u64_list(r, snode, "shape", shape, sizeof shape / sizeof *shape,
+        snprintf(label, sizeof label, "%s: shape", what);
+        rc = get_u64_list(r, snode, label, shape, sizeof shape / sizeof *shape,
                           &nshape);
         if (rc < 0)
             return rc;
@@ -1058,6 +1097,10 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
         n = 0;    /* no values (compound, opaque, vlen print null) */
     } else if (DT_TYPE_CLASS(t) == DT_CHAR && vnode->type == YAML_SCALAR_NODE) {
         /* one string; its bytes are the values */
+        if (slen(vnode) > r->lim->max_attr_bytes)
+            return yr_fail(r, vnode, DT_ELIMIT,
+                           "%s: %zu bytes of text are over the limit of %" PRIu64
+                           " bytes", what, slen(vnode), r->lim->max_attr_bytes);
         vals = yr_alloc(r, vnode, slen(vnode) + 1, 1, what);
         if (!vals)
             return dt_error_last()->code;
@@ -1087,10 +1130,21 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
                 return dt_error_last()->code;
         }
         for (size_t i = 0; i < n; i++) {
-            rc = put_elem(r, elem_at(r, &el, i), t, (char *)vals + i * es, what,
-                          el.one ? SIZE_MAX : i);
+            const yaml_node_t *e = elem_at(r, &el, i);
+
+            rc = put_elem(r, e, t, (char *)vals + i * es, what, el.one ? SIZE_MAX : i);
             if (rc < 0)
                 goto out;
+            /* strings count their text too */
+            if (DT_TYPE_CLASS(t) == DT_STRING) {
+                text_bytes += slen(e);
+                if (text_bytes > r->lim->max_attr_bytes) {
+                    rc = yr_fail(r, e, DT_ELIMIT,
+                                 "%s: the strings are over the limit of %" PRIu64
+                                 " bytes", what, r->lim->max_attr_bytes);
+                    goto out;
+                }
+            }
         }
     }
     if (snode && !is_null(snode) && total != n) {
@@ -1205,7 +1259,7 @@ static int load_enum(yr *r, dt_var *var, dt_type t, const yaml_node_t *m)
     int rc;
 
     if (DT_TYPE_CLASS(t) != DT_ENUM)
-        return yr_fail(r, m, DT_EFORMAT, "\"enum\" is given for a %s variable",
+        return yr_fail(r, m, DT_EFORMAT, "\"enum\" is given but the dtype is %s",
                        tname(tn, sizeof tn, t));
     rc = expect_map(r, m, "enum");
     if (rc < 0)
@@ -1332,6 +1386,14 @@ static int load_var(yr *r, dt_node *node, const yaml_node_t *key,
         rc = get_str(r, seq_item(r, n_dims, i), "a dimension name", &dims[i]);
         if (rc < 0)
             goto out;
+        /* the model spec forbids it; say so as a document error */
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(dims[i], dims[j]) == 0) {
+                rc = yr_fail(r, seq_item(r, n_dims, i), DT_EFORMAT,
+                             "dims names \"%s\" twice", dims[i]);
+                goto out;
+            }
+        }
     }
     rc = dt_node_add_var(&var, node, name, t, ndim, dims, shape);
     if (rc < 0) {
@@ -1358,13 +1420,23 @@ static int load_var(yr *r, dt_node *node, const yaml_node_t *key,
         }
     }
     if (n_chunks && !is_null(n_chunks)) {
-        rc = get_u64_list(r, n_chunks, "chunks", chunks, r->lim->max_rank, &nchunks);
+        rc = expect_seq(r, n_chunks, "chunks");
         if (rc < 0)
             goto out;
-        if (nchunks != ndim) {
+        if (seq_len(n_chunks) != ndim) {
             rc = yr_fail(r, n_chunks, DT_EFORMAT,
-                         "chunks has %zu sizes, shape has %zu", nchunks, ndim);
+                         "chunks has %zu sizes, shape has %zu", seq_len(n_chunks), ndim);
             goto out;
+        }
+        rc = get_u64_list(r, n_chunks, "chunks", chunks, ndim, &nchunks);
+        if (rc < 0)
+            goto out;
+        for (size_t i = 0; i < nchunks; i++) {
+            if (chunks[i] == 0) {
+                rc = yr_fail(r, seq_item(r, n_chunks, i), DT_EFORMAT,
+                             "chunks[%zu] is 0, a chunk size is at least 1", i);
+                goto out;
+            }
         }
         rc = dt_var_set_chunks(var, chunks);
         if (rc < 0) {
@@ -1738,7 +1810,6 @@ int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     rc = load_document(&r, tree);
     if (rc < 0)
         goto out;
-    yr_set_where(&r, NULL);
     rc = dt__tree_end_load(tree);
     if (rc < 0) {
         rc = dt__err_locate(rc, path, NULL);
