@@ -439,6 +439,35 @@ DT_EXTERN int dt_var_write(dt_var *var, const dt_slab *slab, dt_type mem,
 /* Free n strings of a DT_STRING read (the array itself is the caller's). */
 DT_EXTERN void dt_strings_free(char **strings, size_t n);
 
+/* ---- Selections ---- */
+
+#define DT_MAX_RANK 32
+
+/* A numpy-style selection of a variable, resolved against its shape. */
+typedef struct dt_selection {
+    size_t ndim;                     /* the variable's rank */
+    uint64_t start[DT_MAX_RANK];
+    uint64_t count[DT_MAX_RANK];
+    uint64_t stride[DT_MAX_RANK];
+    unsigned char dropped[DT_MAX_RANK]; /* 1: an integer index, no output axis */
+} dt_selection;
+
+/* Parse "[0:10:2, -1, ...]" (brackets optional) against var's shape: integer
+ * indices (negative count from the end), slices start:stop:step with numpy's
+ * clamping (step > 0), "..." once, missing trailing axes taken whole. Errors
+ * (DT_EINVAL, DT_ERANGE) name the column. */
+DT_EXTERN int dt_selection_parse(dt_selection *out, const dt_var *var,
+                                 const char *text);
+/* The dt_slab view of a selection (pointers into sel). */
+DT_EXTERN dt_slab dt_selection_slab(const dt_selection *sel);
+
+/* Format one element of type t as text: numbers in the shortest form that
+ * reads back exactly ("1.0", "0.1", "1.0e+16", "nan", "inf"), strings and
+ * bytes double-quoted with C escapes. Returns the length it needs (like
+ * snprintf) or a negative code. */
+DT_EXTERN int dt_value_format(char *buf, size_t bufsize, dt_type t,
+                              const void *elem);
+
 /* ------------------------------------------------------------------------ */
 /* Attributes                                                               */
 

@@ -768,3 +768,35 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
     dt__buf_free(&b);
     return rc;
 }
+
+int dt_value_format(char *buf, size_t bufsize, dt_type t, const void *elem)
+{
+    dt__buf b;
+    const char *text;
+    size_t len;
+
+    if (!elem || (!buf && bufsize))
+        return dt__fail(DT_EINVAL, "dt_value_format: NULL argument");
+    if (!dt__type_valid(t) || !dt_type_size(t))
+        return dt__fail(DT_ETYPE, "dt_value_format: type code 0x%x has no values",
+                        (unsigned)t);
+    dt__buf_init(&b);
+    put_elem(&b, t, elem);
+    if (b.failed) {
+        dt__buf_free(&b);
+        return DT_ENOMEM;
+    }
+    text = b.data ? b.data : "";
+    /* YAML spells non-finite floats with a leading dot; people do not */
+    if (strcmp(text, ".nan") == 0)
+        text = "nan";
+    else if (strcmp(text, ".inf") == 0)
+        text = "inf";
+    else if (strcmp(text, "-.inf") == 0)
+        text = "-inf";
+    len = strlen(text);
+    if (bufsize)
+        snprintf(buf, bufsize, "%s", text);
+    dt__buf_free(&b);
+    return len > INT32_MAX ? DT_ELIMIT : (int)len;
+}

@@ -31,6 +31,8 @@ int cli_open(dt_tree **out, const char *file, int keep_layout);
 
 int cmd_ls(int argc, char **argv);
 void cmd_ls_help(FILE *fp);
+int cmd_cat(int argc, char **argv);
+void cmd_cat_help(FILE *fp);
 int cmd_manifest(int argc, char **argv);
 void cmd_manifest_help(FILE *fp);
 

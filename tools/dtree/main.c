@@ -11,6 +11,8 @@
 static const cli_cmd commands[] = {
     {"ls", "show a tree: groups, dimensions, variables, inherited coordinates",
      cmd_ls, cmd_ls_help},
+    {"cat", "print values of a variable or a hyperslab (numpy-style selection)",
+     cmd_cat, cmd_cat_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
 };
@@ -58,8 +60,14 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_split_target(const char *arg, char **file, char **object)
 {
-    const char *colon = strrchr(arg, ':');
+    const char *bracket = strchr(arg, '['), *colon = NULL;
     struct stat st;
+
+    /* the object part starts at the last ':' before any selection "[...]" */
+    for (const char *p = arg; *p && (!bracket || p < bracket); p++) {
+        if (*p == ':')
+            colon = p;
+    }
 
     *file = *object = NULL;
     /* "a:b.nc" may be a file name: split only before an object path, and

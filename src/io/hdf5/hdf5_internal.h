@@ -1,0 +1,115 @@
+/* hdf5_internal.h: what the files of the HDF5 / netCDF-4 reader share: the
+ * open file, the library lock, type mapping, attributes, filters and the
+ * lazy source behind each variable. */
+#ifndef DT_HDF5_INTERNAL_H
+#define DT_HDF5_INTERNAL_H
+
+#include <hdf5.h>
+
+#include "io/io.h"
+#include "util.h"
+
+/* The object behind a tree opened from an HDF5 file; the tree owns it and its
+ * lazy sources borrow it (the tree frees it after every source is gone). */
+typedef struct dt__h5file {
+    hid_t fid;
+    hid_t dapl;        /* dataset access: external raw data beside the file */
+    hid_t lapl;        /* link access: external links beside the file */
+    char *path;        /* as given; named in every message */
+    char *dir;         /* directory holding the file */
+    dt_limits limits;
+    int nc4;           /* netCDF-4 kind: _NCProperties or dimension scales */
+} dt__h5file;
+
+/* ---- hdf5_read.c: the library lock and errors ---- */
+
+/* HDF5 runs one call at a time even when built thread-safe, and ours is not:
+ * every HDF5 call of the backend happens under this recursive lock. The first
+ * call also switches HDF5's error printing off and registers our filters. */
+void dt__h5_lock(void);
+void dt__h5_unlock(void);
+
+/* The innermost message of HDF5's current error stack ("" when empty), then
+ * the stack is cleared. */
+void dt__h5_err_text(char *buf, size_t size);
+/* dt__fail_at with ": <innermost HDF5 message>" appended when there is one. */
+int dt__h5_fail(int code, const char *file, const char *path,
+                const char *fmt, ...) DT__PRINTF(4, 5);
+
+/* Object identity (file number and address or token), to match dimension
+ * scales with the references that name them and to break link cycles. */
+typedef struct dt__h5key {
+    unsigned long fileno;
+    unsigned char token[16];
+} dt__h5key;
+
+int dt__h5_key(dt__h5key *out, hid_t obj);
+int dt__h5_key_eq(const dt__h5key *a, const dt__h5key *b);
+/* Names collected from one of HDF5's iterators (links, attributes). */
+typedef struct dt__h5names {
+    char **names;
+    size_t n, cap;
+} dt__h5names;
+
+int dt__h5_names_add(dt__h5names *nl, const char *name);
+void dt__h5_names_free(dt__h5names *nl);
+
+/* ---- hdf5_types.c: HDF5 datatypes as dt_types ---- */
+
+typedef struct dt__h5type {
+    dt_type type;      /* DT_NONE: nothing libdtree can list (skipped) */
+    hid_t mem;         /* memory type to read with; H5I_INVALID_HID when the
+                          class is listed but never read */
+    int big_endian;    /* stored big-endian */
+    int is_bool;       /* h5py's enum {FALSE, TRUE} over int8 */
+} dt__h5type;
+
+/* Map a file datatype. A class libdtree cannot represent at all gives
+ * type DT_NONE and DT_OK; failures are HDF5 errors. */
+int dt__h5_type_map(dt__h5type *out, hid_t ftype);
+void dt__h5_type_clear(dt__h5type *t);
+/* Vlen string elements of a DT_STRING read: bytes that are not UTF-8 are
+ * replaced by U+FFFD, as the reference readers decode them. Returns a new
+ * malloc'ed string. */
+char *dt__h5_utf8_dup(const char *s);
+/* Add the members of an enum datatype to var. */
+int dt__h5_enum_members(dt_var *var, hid_t ftype);
+
+/* Read every visible attribute of obj into dst. objpath names obj in
+ * messages. scalar_flag: DT_ATTR_SCALAR for plain HDF5 files, 0 for
+ * netCDF-4 ones (netCDF sees a scalar as a vector of one). */
+int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
+                      const char *objpath);
+/* 1 for the attributes netCDF-C and the dimension-scale API keep for
+ * themselves (never listed). */
+int dt__h5_attr_hidden(const char *name);
+/* Read a scalar or 1-element string attribute (fixed or variable length)
+ * as a new string, or NULL when absent or not a string. */
+char *dt__h5_attr_string(hid_t obj, const char *name);
+/* Read attribute name of obj as n values of memory type mem into buf;
+ * returns the number of values the attribute has (may differ from n: only
+ * min(n, count) are meaningful), or -1 when absent or unreadable. */
+long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
+                      size_t n, uint64_t max_bytes);
+
+/* ---- hdf5_filters.c ---- */
+
+/* Register the decoders HDF5 does not carry (zstd, blosc, lzf, bzip2). */
+void dt__h5_filters_register(void);
+/* The manifest name of an HDF5 filter id ("zlib", "filter32767"). */
+void dt__h5_filter_name(char *buf, size_t size, long id);
+/* Add the dataset's filter pipeline to var as codecs, in order. */
+int dt__h5_add_codecs(dt_var *var, hid_t dcpl);
+/* After a failed read: DT_EUNSUPPORTED naming the first filter of the
+ * pipeline that HDF5 cannot run, or 0 when every filter is available. */
+int dt__h5_check_filters(hid_t dcpl, const char *file, const char *path);
+
+/* ---- hdf5_source.c ---- */
+
+/* Back var with the dataset did (the source takes did and t->mem over, also
+ * on failure). fill: one element in the memory layout, or NULL; for strings
+ * a `char *` element. */
+int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
+                         dt__h5type *t, const void *fill);
+
+#endif /* DT_HDF5_INTERNAL_H */

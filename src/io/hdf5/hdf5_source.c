@@ -1,0 +1,259 @@
+/* hdf5_source.c: the lazy source behind a variable read from an HDF5
+ * dataset: hyperslab reads in native byte order, with fill values past the
+ * dataset's own extent (netCDF's view of a short record variable). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hdf5_internal.h"
+
+typedef struct h5src {
+    dt__h5file *f;          /* borrowed from the tree's backend */
+    hid_t did;
+    hid_t mem;              /* H5I_INVALID_HID: listed, never read */
+    dt_type type;
+    int is_bool;
+    int rank;
+    hsize_t ext[H5S_MAX_RANK]; /* the dataset's own extent */
+    unsigned char *fill;    /* one element of the memory type */
+    char *fill_str;         /* DT_STRING: the fill text */
+} h5src;
+
+static void src_free(void *ctx)
+{
+    h5src *s = ctx;
+
+    if (!s)
+        return;
+    dt__h5_lock();
+    if (s->mem >= 0)
+        H5Tclose(s->mem);
+    if (s->did >= 0)
+        H5Dclose(s->did);
+    dt__h5_err_text(NULL, 0);
+    dt__h5_unlock();
+    free(s->fill);
+    free(s->fill_str);
+    free(s);
+}
+
+static int src_fail(const h5src *s, const dt_var *var, int code,
+                    const char *what, int with_hdf5)
+{
+    char *vpath = NULL;
+    int rc;
+
+    dt_var_path(&vpath, var);
+    if (with_hdf5)
+        rc = dt__h5_fail(code, s->f->path, vpath, "%s", what);
+    else
+        rc = dt__fail_at(code, s->f->path, vpath, "%s", what);
+    free(vpath);
+    return rc;
+}
+
+/* A read failed inside HDF5: name the missing filter when that is why. */
+static int read_failed(const h5src *s, const dt_var *var)
+{
+    char hmsg[512], *vpath = NULL;
+    hid_t dcpl;
+    int rc = 0;
+
+    dt__h5_err_text(hmsg, sizeof hmsg);
+    dt_var_path(&vpath, var);
+    dcpl = H5Dget_create_plist(s->did);
+    if (dcpl >= 0) {
+        rc = dt__h5_check_filters(dcpl, s->f->path, vpath);
+        H5Pclose(dcpl);
+    }
+    if (rc == 0)
+        rc = dt__fail_at(DT_EIO, s->f->path, vpath, "cannot read the data%s%s",
+                         hmsg[0] ? ": " : "", hmsg);
+    free(vpath);
+    return rc;
+}
+
+/* Elements of the selection on one axis that fall inside the extent. */
+static hsize_t inside_count(uint64_t start, uint64_t count, uint64_t stride,
+                            hsize_t ext)
+{
+    uint64_t k;
+
+    if (start >= ext)
+        return 0;
+    k = (ext - start - 1) / stride + 1;
+    return k < count ? k : count;
+}
+
+static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
+                    const uint64_t *count, const uint64_t *stride, void *buf)
+{
+    h5src *s = ctx;
+    uint32_t cls = DT_TYPE_CLASS(s->type);
+    size_t es = cls == DT_STRING ? sizeof(char *) : dt_type_size(s->type);
+    hsize_t hstart[H5S_MAX_RANK], hstride[H5S_MAX_RANK], hcount[H5S_MAX_RANK],
+        hin[H5S_MAX_RANK], zero[H5S_MAX_RANK];
+    hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    uint64_t n = 1, nbytes;
+    size_t nel = 0;
+    int full = 1, none = 0, rc = DT_OK, read_done = 0;
+    char **tmp = NULL;
+    void *target = buf;
+
+    if (s->mem < 0) {
+        char tn[32], what[96];
+
+        dt_type_name(tn, sizeof tn, s->type);
+        snprintf(what, sizeof what, "%s data cannot be read: the HDF5 type has "
+                 "no libdtree equivalent", tn);
+        return src_fail(s, var, DT_ETYPE, what, 0);
+    }
+    if ((int)dt_var_ndim(var) != s->rank)
+        return src_fail(s, var, DT_EINVAL, "rank differs from the dataset's", 0);
+    for (int i = 0; i < s->rank; i++) {
+        if (stride[i] == 0)
+            return src_fail(s, var, DT_EINVAL, "stride 0", 0);
+        if (dt__mul_u64(&n, n, count[i]))
+            return src_fail(s, var, DT_ELIMIT, "selection overflows 64 bits", 0);
+        hstart[i] = start[i];
+        hstride[i] = stride[i];
+        hcount[i] = count[i];
+        hin[i] = inside_count(start[i], count[i], stride[i], s->ext[i]);
+        zero[i] = 0;
+        full = full && hin[i] == count[i];
+        none = none || hin[i] == 0;
+    }
+    if (n == 0)
+        return DT_OK;
+    if (dt__mul_u64(&nbytes, n, es) || dt__u64_to_size(&nel, n) < 0 ||
+        nbytes > s->f->limits.max_alloc)
+        return src_fail(s, var, DT_ELIMIT, "selection is over the allocation limit",
+                        0);
+
+    if (cls == DT_STRING) {
+        /* HDF5's strings go to a scratch array, copied out with malloc */
+        tmp = dt__malloc_limited(nbytes, s->f->limits.max_alloc, "a string read");
+        if (!tmp)
+            return dt__err_locate(dt_error_last()->code, s->f->path, NULL);
+        memset(tmp, 0, nel * sizeof *tmp);
+        target = tmp;
+    } else if (!full) {
+        for (size_t i = 0; i < nel; i++) {
+            if (s->fill)
+                memcpy((unsigned char *)buf + i * es, s->fill, es);
+            else
+                memset((unsigned char *)buf + i * es, 0, es);
+        }
+    }
+
+    dt__h5_lock();
+    if (!none) {
+        if (s->rank == 0) {
+            fspace = H5Screate(H5S_SCALAR);
+            mspace = H5Screate(H5S_SCALAR);
+        } else {
+            fspace = H5Dget_space(s->did);
+            mspace = H5Screate_simple(s->rank, hcount, NULL);
+            if (fspace >= 0 &&
+                H5Sselect_hyperslab(fspace, H5S_SELECT_SET, hstart, hstride,
+                                    hin, NULL) < 0)
+                fspace = (H5Sclose(fspace), H5I_INVALID_HID);
+            if (mspace >= 0 && !full &&
+                H5Sselect_hyperslab(mspace, H5S_SELECT_SET, zero, NULL, hin,
+                                    NULL) < 0)
+                mspace = (H5Sclose(mspace), H5I_INVALID_HID);
+        }
+        if (fspace < 0 || mspace < 0) {
+            rc = src_fail(s, var, DT_EFORMAT, "cannot select the data", 1);
+        } else if (H5Dread(s->did, s->mem, mspace,
+                           s->rank == 0 ? H5S_ALL : fspace, H5P_DEFAULT,
+                           target) < 0) {
+            rc = read_failed(s, var);
+        } else {
+            read_done = 1;
+        }
+    }
+    if (rc == DT_OK && tmp) {
+        char **out = buf;
+        size_t i;
+
+        for (i = 0; i < nel; i++) {
+            out[i] = dt__h5_utf8_dup(tmp[i] ? tmp[i]
+                                     : s->fill_str ? s->fill_str : "");
+            if (!out[i])
+                break;
+        }
+        if (i < nel) {
+            while (i > 0)
+                free(out[--i]);
+            rc = dt__err_locate(DT_ENOMEM, s->f->path, NULL);
+        }
+    }
+    if (read_done && tmp)
+        H5Dvlen_reclaim(s->mem, mspace, H5P_DEFAULT, tmp);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    dt__h5_unlock();
+    free(tmp);
+    if (rc == DT_OK && s->is_bool) {
+        unsigned char *b = buf;
+
+        for (size_t i = 0; i < nel; i++)
+            b[i] = b[i] != 0;
+    }
+    return rc;
+}
+
+static const dt_source_ops h5_ops = {1, src_read, NULL, src_free};
+
+int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
+                         dt__h5type *t, const void *fill)
+{
+    h5src *s = dt__calloc(1, sizeof *s);
+    hid_t space;
+    int rank;
+
+    if (!s) {
+        H5Dclose(did);
+        dt__h5_type_clear(t);
+        return DT_ENOMEM;
+    }
+    s->f = f;
+    s->did = did;
+    s->mem = t->mem;
+    t->mem = H5I_INVALID_HID;
+    s->type = t->type;
+    s->is_bool = t->is_bool;
+    space = H5Dget_space(did);
+    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank < 0 || rank > H5S_MAX_RANK ||
+        (rank > 0 && H5Sget_simple_extent_dims(space, s->ext, NULL) < 0)) {
+        if (space >= 0)
+            H5Sclose(space);
+        src_free(s);
+        return dt__h5_fail(DT_EFORMAT, NULL, NULL, "unreadable dataspace");
+    }
+    H5Sclose(space);
+    s->rank = rank;
+    if (fill && DT_TYPE_CLASS(t->type) == DT_STRING) {
+        s->fill_str = dt__strdup(*(char *const *)fill);
+        if (!s->fill_str) {
+            src_free(s);
+            return DT_ENOMEM;
+        }
+    } else if (fill) {
+        size_t es = dt_type_size(t->type);
+
+        s->fill = dt__malloc(es);
+        if (!s->fill) {
+            src_free(s);
+            return DT_ENOMEM;
+        }
+        memcpy(s->fill, fill, es);
+    }
+    return dt_var_set_source(var, &h5_ops, s);
+}
