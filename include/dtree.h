@@ -493,6 +493,9 @@ DT_EXTERN const char *dt_attr_name(const dt_attr *attr);
 DT_EXTERN dt_type dt_attr_type(const dt_attr *attr);
 DT_EXTERN size_t dt_attr_len(const dt_attr *attr);
 DT_EXTERN int dt_attr_is_scalar(const dt_attr *attr);
+/* The shape of a multi-dimensional attribute (HDF5 only), else NULL with
+ * *ndim set to 0; borrowed. */
+DT_EXTERN const uint64_t *dt_attr_shape(const dt_attr *attr, size_t *ndim);
 /* The values: numbers as an array of the type, DT_STRING as `char **`,
  * DT_CHAR as the bytes, DT_JSON as the text; borrowed. */
 DT_EXTERN const void *dt_attr_data(const dt_attr *attr);

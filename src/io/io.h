@@ -40,4 +40,9 @@ const dt_limits *dt__tree_limits(const dt_tree *tree);
 int dt__attrs_set_raw(dt_attrs *attrs, const char *name, dt_type type,
                       size_t n, const void *vals, unsigned flags);
 
+/* Give an attribute a multi-dimensional shape (HDF5 allows them; netCDF and
+ * Zarr do not): its values are then that array in C order. */
+int dt__attr_set_shape(dt_attrs *attrs, const char *name, size_t ndim,
+                       const uint64_t *shape);
+
 #endif /* DT_IO_H */

@@ -447,7 +447,9 @@ static void put_attr_value(dt__buf *b, const dt_attr *a)
     dt__buf_putc(b, ']');
 }
 
-static void put_attrs(dt__buf *b, const dt_attrs *attrs, int indent)
+static void put_u64_list(dt__buf *b, const uint64_t *v, size_t n);
+
+static void put_attrs(dt__buf *b, const dt_attrs *attrs, int indent, int values)
 {
     size_t n = dt_attrs_count(attrs);
     char tn[40];
@@ -460,14 +462,22 @@ static void put_attrs(dt__buf *b, const dt_attrs *attrs, int indent)
     dt__buf_puts(b, "attrs:\n");
     for (size_t i = 0; i < n; i++) {
         const dt_attr *a = dt_attrs_at(attrs, i);
+        size_t ndim = 0;
+        const uint64_t *shape = dt_attr_shape(a, &ndim);
 
         put_key(b, indent + 1, dt_attr_name(a));
         if (dt_type_name(tn, sizeof tn, dt_attr_type(a)) < 0)
             snprintf(tn, sizeof tn, "unknown");
         dt__buf_printf(b, " {type: \"%s\", value: ", tn);
         put_attr_value(b, a);
-        if (dt_attr_is_scalar(a) && DT_TYPE_CLASS(dt_attr_type(a)) != DT_JSON)
+        if (shape) {
+            dt__buf_puts(b, ", shape: ");
+            put_u64_list(b, shape, ndim);
+        } else if (values && dt_attr_is_scalar(a) &&
+                   DT_TYPE_CLASS(dt_attr_type(a)) != DT_JSON) {
+            /* the tree format keeps the scalar / length-1 distinction */
             dt__buf_puts(b, ", shape: []");
+        }
         dt__buf_puts(b, "}\n");
     }
 }
@@ -641,7 +651,7 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
         pad(b, indent + 1);
         dt__buf_puts(b, "coord: true\n");
     }
-    put_attrs(b, dt_var_attrs(v), indent + 1);
+    put_attrs(b, dt_var_attrs(v), indent + 1, o->values);
     rc = flush(o, b);
     if (rc < 0)
         return rc;
@@ -706,7 +716,7 @@ static int put_group(out *o, dt__buf *b, const dt_node *n, int indent)
                 dt__buf_printf(b, " %" PRIu64 "\n", d.size);
         }
     }
-    put_attrs(b, dt_node_attrs(n), indent + 1);
+    put_attrs(b, dt_node_attrs(n), indent + 1, o->values);
     pad(b, indent + 1);
     dt__buf_puts(b, nv ? "vars:\n" : "vars: {}\n");
     rc = flush(o, b);
@@ -721,6 +731,7 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
 {
     dt_manifest_opts def = DT_MANIFEST_OPTS_INIT;
     const char *file, *src;
+    size_t file_len;
     out o;
     dt__buf b;
     int rc;
@@ -733,14 +744,17 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
     o.values = opts->values;
     src = dt_tree_source(tree);
     file = opts->file_name;
+    file_len = file ? strlen(file) : 0;
     if (!file && src) {
+        /* the base name of the source; a store's path may end in '/' */
         const char *end = src + strlen(src);
 
-        while (end > src && end[-1] == '/')
+        while (end > src + 1 && end[-1] == '/')
             end--;
         file = end;
         while (file > src && file[-1] != '/')
             file--;
+        file_len = (size_t)(end - file);
     }
     dt__buf_init(&b);
     dt__buf_puts(&b, "format: \"dtree-manifest/1\"\n");
@@ -750,14 +764,10 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
     else
         dt__buf_printf(&b, "\"libdtree %s\"", dt_version());
     dt__buf_puts(&b, "\nfiles:\n  - file: ");
-    if (file && src) {
-        const char *end = src + strlen(src);
-        while (end > file && end[-1] == '/')
-            end--;
-        quote(&b, file, (size_t)(end - file), false);
-    } else {
-        quote_str(&b, file ? file : "tree");
-    }
+    if (file)
+        quote(&b, file, file_len, false);
+    else
+        quote_str(&b, "tree");
     dt__buf_printf(&b, "\n    kind: \"%s\"\n    expect: \"ok\"\n    groups:\n",
                    dt_format_name(dt_tree_format(tree)));
     rc = flush(&o, &b);

@@ -1,6 +1,7 @@
 /* attrs.c: ordered, typed attribute maps of groups and variables. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,7 @@ static void attr_free(dt_attr *at)
     if (DT_TYPE_CLASS(at->type) == DT_STRING)
         dt__elems_release(at->vals, at->type, at->n);
     free(at->vals);
+    free(at->shape);
     free(at->name);
     free(at);
 }
@@ -236,10 +238,55 @@ int dt__attrs_copy(dt_attrs *dst, const dt_attrs *src)
         const dt_attr *at = src->items[i];
         int rc = dt__attrs_set_raw(dst, at->name, at->type, at->n, at->vals,
                                    at->scalar ? DT_ATTR_SCALAR : 0);
+        if (rc == DT_OK && at->ndim > 1)
+            rc = dt__attr_set_shape(dst, at->name, at->ndim, at->shape);
         if (rc < 0)
             return rc;
     }
     return DT_OK;
+}
+
+int dt__attr_set_shape(dt_attrs *attrs, const char *name, size_t ndim,
+                       const uint64_t *shape)
+{
+    size_t i = find_index(attrs, name);
+    uint64_t n = 1, *copy;
+    dt_attr *at;
+
+    if (i == SIZE_MAX)
+        return dt__fail(DT_ENOTFOUND, "no attribute \"%s\"", name);
+    at = attrs->items[i];
+    if (ndim > DT_LIMITS_MAX_RANK)
+        return dt__fail(DT_ELIMIT, "attribute \"%s\" has %zu dimensions, the limit is %d",
+                        name, ndim, DT_LIMITS_MAX_RANK);
+    for (size_t k = 0; k < ndim; k++) {
+        if (dt__mul_u64(&n, n, shape[k]))
+            return dt__fail(DT_ELIMIT, "attribute \"%s\": shape overflows", name);
+    }
+    if (n != at->n)
+        return dt__fail(DT_EINVAL, "attribute \"%s\": a shape of %" PRIu64 " elements for %zu "
+                        "values", name, n, at->n);
+    if (ndim < 2) {
+        free(at->shape);
+        at->shape = NULL;
+        at->ndim = 0;
+        return DT_OK;
+    }
+    copy = dt__malloc(ndim * sizeof *copy);
+    if (!copy)
+        return DT_ENOMEM;
+    memcpy(copy, shape, ndim * sizeof *copy);
+    free(at->shape);
+    at->shape = copy;
+    at->ndim = ndim;
+    return DT_OK;
+}
+
+const uint64_t *dt_attr_shape(const dt_attr *attr, size_t *ndim)
+{
+    if (ndim)
+        *ndim = attr && attr->shape ? attr->ndim : 0;
+    return attr ? attr->shape : NULL;
 }
 
 const char *dt_attr_name(const dt_attr *attr)

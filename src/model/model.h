@@ -13,6 +13,8 @@ struct dt_attr {
     dt_type type;
     size_t n;
     int scalar;
+    size_t ndim;       /* > 1 only for a multi-dimensional HDF5 attribute */
+    uint64_t *shape;
     /* numbers: n elements; DT_STRING: n `char *`; DT_CHAR, bytes, unicode:
      * n elements of their width (plus a NUL); DT_JSON: the text (n == 1) */
     void *vals;

@@ -1154,6 +1154,8 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
         goto out;
     }
     rc = dt__attrs_set_raw(attrs, name, t, n, vals, flags);
+    if (rc == DT_OK && nshape > 1)
+        rc = dt__attr_set_shape(attrs, name, nshape, shape);
     if (rc < 0)
         rc = yr_locate(r, key, rc);
 out:
