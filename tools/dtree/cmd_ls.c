@@ -13,12 +13,13 @@ typedef struct ls_opts {
     int attrs;
     long max_depth;  /* -1: unlimited */
     int json;
+    int yaml;
 } ls_opts;
 
 void cmd_ls_help(FILE *fp)
 {
     fprintf(fp,
-            "usage: dtree ls [-a] [-L DEPTH] [--json] PATH[:/group]\n"
+            "usage: dtree ls [-a] [-L DEPTH] [--json | --yaml] PATH[:/group]\n"
             "\n"
             "Show the tree: each group with its dimensions (unlimited marked '*'),\n"
             "its variables with type, dimensions and shape, chunking and codecs, and\n"
@@ -26,7 +27,8 @@ void cmd_ls_help(FILE *fp)
             "\n"
             "  -a          show attributes too\n"
             "  -L DEPTH    descend at most DEPTH levels below the start group\n"
-            "  --json      print JSON instead of the tree view\n");
+            "  --json      print JSON instead of the tree view\n"
+            "  --yaml      print YAML instead of the tree view (same content)\n");
 }
 
 /* ---- small printing helpers ---- */
@@ -90,43 +92,20 @@ static void put_attr_value(FILE *fp, const dt_attr *a)
             fputs(i ? ", " : "", fp);
             put_text(fp, s, strlen(s));
         }
-    } else if (c == DT_BYTES || c == DT_UNICODE || c == DT_COMPOUND || c == DT_OPAQUE ||
-               c == DT_VLEN) {
+    } else if (c == DT_COMPOUND || c == DT_OPAQUE || c == DT_VLEN) {
         fprintf(fp, "(%zu values)", n);
         return;
     } else {
-        double *d = malloc(shown * sizeof *d);
-        dt_type mem = c == DT_COMPLEX64 || c == DT_COMPLEX128 ? DT_NONE : DT_FLOAT64;
+        /* numbers in the shortest form that reads back exactly */
+        size_t es = dt_type_size(t);
 
-        if (!d || mem == DT_NONE) {
-            free(d);
-            fprintf(fp, "(%zu values)", n);
-            return;
-        }
-        /* print through the library's conversion: exact for integers too */
         for (size_t i = 0; i < shown; i++) {
-            size_t es = dt_type_size(t);
-            const unsigned char *p = (const unsigned char *)v + i * es;
-            int64_t iv;
-            uint64_t uv;
+            char text[96];
 
-            fputs(i ? ", " : "", fp);
-            switch (c == DT_ENUM ? DT_TYPE_PARAM(t) : c) {
-            case DT_INT8: fprintf(fp, "%d", *(const int8_t *)p); break;
-            case DT_INT16: { int16_t x; memcpy(&x, p, 2); fprintf(fp, "%d", x); break; }
-            case DT_INT32: { int32_t x; memcpy(&x, p, 4); fprintf(fp, "%" PRId32, x); break; }
-            case DT_INT64: memcpy(&iv, p, 8); fprintf(fp, "%" PRId64, iv); break;
-            case DT_BOOL:
-            case DT_UINT8: fprintf(fp, "%u", *p); break;
-            case DT_UINT16: { uint16_t x; memcpy(&x, p, 2); fprintf(fp, "%u", x); break; }
-            case DT_UINT32: { uint32_t x; memcpy(&x, p, 4); fprintf(fp, "%" PRIu32, x); break; }
-            case DT_UINT64: memcpy(&uv, p, 8); fprintf(fp, "%" PRIu64, uv); break;
-            case DT_FLOAT32: { float x; memcpy(&x, p, 4); fprintf(fp, "%.9g", x); break; }
-            case DT_FLOAT64: { double x; memcpy(&x, p, 8); fprintf(fp, "%.17g", x); break; }
-            default: fputs("?", fp); break;
-            }
+            if (dt_value_format(text, sizeof text, t, (const char *)v + i * es) < 0)
+                snprintf(text, sizeof text, "?");
+            fprintf(fp, "%s%s", i ? ", " : "", text);
         }
-        free(d);
     }
     if (shown < n)
         fprintf(fp, ", ... (%zu values)", n);
@@ -374,9 +353,95 @@ static void json_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth,
         json_group(fp, dt_node_child(n, i), o, depth + 1, first);
 }
 
+/* ---- YAML (the same content as --json, in block style) ---- */
+
+static void put_yaml_str(FILE *fp, const char *s)
+{
+    /* JSON string syntax is a valid YAML double-quoted scalar */
+    put_json_str(fp, s);
+}
+
+static void yaml_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth)
+{
+    char *path = NULL;
+    inh_list inh;
+
+    dt_node_path(&path, n);
+    inh.n = 0;
+    dt_node_coords(n, DT_INHERIT_INDEXES, collect_inherited, &inh);
+    fputs("  - path: ", fp);
+    put_yaml_str(fp, path ? path : "?");
+    free(path);
+    fputs("\n    dims:", fp);
+    if (!dt_node_dim_count(n))
+        fputs(" []", fp);
+    for (size_t i = 0; i < dt_node_dim_count(n); i++) {
+        dt_dim_info d;
+        dt_node_dim(&d, n, i);
+        fputs("\n      - {name: ", fp);
+        put_yaml_str(fp, d.name);
+        fprintf(fp, ", size: %" PRIu64 ", unlimited: %s}", d.size,
+                d.unlimited ? "true" : "false");
+    }
+    fputs("\n    inherited_coords:", fp);
+    if (!inh.n)
+        fputs(" []", fp);
+    for (size_t i = 0; i < inh.n; i++) {
+        char *op = NULL;
+        dt_node_path(&op, inh.items[i]->owner);
+        fputs("\n      - {name: ", fp);
+        put_yaml_str(fp, dt_var_name(inh.items[i]->var));
+        fputs(", from: ", fp);
+        put_yaml_str(fp, op ? op : "?");
+        fputc('}', fp);
+        free(op);
+    }
+    fputs("\n    vars:", fp);
+    if (!dt_node_var_count(n))
+        fputs(" []", fp);
+    for (size_t i = 0; i < dt_node_var_count(n); i++) {
+        const dt_var *v = dt_node_var(n, i);
+        const uint64_t *ch = dt_var_chunks(v);
+        char tn[40];
+
+        type_str(tn, sizeof tn, dt_var_type(v));
+        fputs("\n      - name: ", fp);
+        put_yaml_str(fp, dt_var_name(v));
+        fprintf(fp, "\n        dtype: \"%s\"\n        dims: [", tn);
+        for (size_t d = 0; d < dt_var_ndim(v); d++) {
+            fputs(d ? ", " : "", fp);
+            put_yaml_str(fp, dt_var_dim(v, d));
+        }
+        fputs("]\n        shape: [", fp);
+        for (size_t d = 0; d < dt_var_ndim(v); d++)
+            fprintf(fp, "%s%" PRIu64, d ? ", " : "", dt_var_shape(v)[d]);
+        fputs("]\n        chunks: ", fp);
+        if (ch) {
+            fputc('[', fp);
+            for (size_t d = 0; d < dt_var_ndim(v); d++)
+                fprintf(fp, "%s%" PRIu64, d ? ", " : "", ch[d]);
+            fputc(']', fp);
+        } else {
+            fputs("null", fp);
+        }
+        fputs("\n        codecs: [", fp);
+        for (size_t c = 0; c < dt_var_codec_count(v); c++) {
+            fputs(c ? ", " : "", fp);
+            put_yaml_str(fp, dt_var_codec(v, c));
+        }
+        fprintf(fp, "]\n        coord: %s\n        index: %s",
+                dt_var_is_coord(v) ? "true" : "false", dt_var_is_index(v) ? "true" : "false");
+    }
+    fputc('\n', fp);
+    if (o->max_depth >= 0 && depth >= o->max_depth)
+        return;
+    for (size_t i = 0; i < dt_node_child_count(n); i++)
+        yaml_group(fp, dt_node_child(n, i), o, depth + 1);
+}
+
 int cmd_ls(int argc, char **argv)
 {
-    ls_opts o = {0, -1, 0};
+    ls_opts o = {0, -1, 0, 0};
     const char *target = NULL;
     char *file = NULL, *object = NULL;
     dt_tree *tree = NULL;
@@ -395,6 +460,8 @@ int cmd_ls(int argc, char **argv)
                 return cli_usage("ls", "-L takes a whole number, not '%s'", argv[i]);
         } else if (strcmp(argv[i], "--json") == 0) {
             o.json = 1;
+        } else if (strcmp(argv[i], "--yaml") == 0) {
+            o.yaml = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("ls", "unknown option '%s'", argv[i]);
         } else if (target) {
@@ -411,7 +478,16 @@ int cmd_ls(int argc, char **argv)
         rc = cli_fail();
         goto out;
     }
-    if (o.json) {
+    if (o.json && o.yaml) {
+        rc = cli_usage("ls", "--json and --yaml exclude each other");
+        goto out;
+    }
+    if (o.yaml) {
+        printf("file: ");
+        put_yaml_str(stdout, file);
+        printf("\nkind: \"%s\"\ngroups:\n", dt_format_name(dt_tree_format(tree)));
+        yaml_group(stdout, start, &o, 0);
+    } else if (o.json) {
         int first = 1;
 
         printf("{\"file\": ");
