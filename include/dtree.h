@@ -175,9 +175,11 @@ typedef struct dt_open_opts {
                               as the file has them (no deduplication) */
     unsigned threads;      /* decoding threads; 0: the number of cores */
     dt_limits limits;
+    int eager;             /* 1: read all metadata at open (default: each
+                              group's when it is first used) */
 } dt_open_opts;
 
-#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT}
+#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0}
 
 typedef struct dt_write_opts {
     unsigned version;      /* 1 */
@@ -267,6 +269,14 @@ DT_EXTERN int dt_node_copy(dt_node **out, const dt_node *src,
  * order. A non-zero return from fn stops the walk and is returned. */
 typedef int (*dt_node_visit_fn)(dt_node *node, void *ud);
 DT_EXTERN int dt_node_walk(dt_node *node, dt_node_visit_fn fn, void *ud);
+
+/* Read the group's metadata now if the file has not been read that far
+ * (groups of an opened file load on first use). DT_OK, or the error that
+ * loading it gave; accessors that return counts give 0 for a group that
+ * failed to load and set this error. */
+DT_EXTERN int dt_node_load(const dt_node *node);
+/* Load the whole subtree (every group's metadata, no data). */
+DT_EXTERN int dt_node_load_all(const dt_node *node);
 
 /* Relaxed trees: a cut group sees nothing of its ancestors. */
 DT_EXTERN int dt_node_is_cut(const dt_node *node);

@@ -36,6 +36,12 @@ void dt__tree_set_backend(dt_tree *tree, void *backend,
                           void (*free_fn)(void *backend));
 /* The limits the tree was opened with (defaults for a new tree). */
 const dt_limits *dt__tree_limits(const dt_tree *tree);
+/* Make a group lazy: its dims, variables, attributes and children are added
+ * by load(node, ctx) on first use (under the tree's lock, with checks
+ * deferred as during a load); the group is then checked against its
+ * ancestors. free_ctx(ctx) runs when the group goes. */
+void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
+                         void *ctx, void (*free_ctx)(void *ctx));
 /* Set a reserved attribute anyway (readers keep e.g. _FillValue as it is). */
 int dt__attrs_set_raw(dt_attrs *attrs, const char *name, dt_type type,
                       size_t n, const void *vals, unsigned flags);

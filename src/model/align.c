@@ -256,6 +256,29 @@ static void dedup_walk(dt_node *n)
         dedup_walk(n->children[i]);
 }
 
+int dt__align_loaded(dt_node *node, int relax, int dedup)
+{
+    if (node->parent && !node->cut) {
+        int rc = check_node(node);
+
+        if (rc < 0) {
+            if (!relax)
+                return rc;
+            node->cut = 1;
+            dt_error_clear();
+        }
+    }
+    if (dedup && node->parent && !node->cut) {
+        /* only this group: its children are not loaded yet */
+        size_t nchildren = node->nchildren;
+
+        node->nchildren = 0;
+        dedup_walk(node);
+        node->nchildren = nchildren;
+    }
+    return DT_OK;
+}
+
 int dt__align_subtree(dt_node *node, int relax, int dedup)
 {
     int rc = check_walk(node, true, relax);

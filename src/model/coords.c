@@ -31,6 +31,8 @@ int dt_node_coord_find(dt_coord_info *out, const dt_node *node,
     if (!out || !node || !name)
         return dt__fail(DT_EINVAL, "dt_node_coord_find: NULL argument");
     memset(out, 0, sizeof *out);
+    if (dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     v = own_var(node, name);
     if (v && v->is_coord) {
         out->var = v;
@@ -80,6 +82,8 @@ int dt_node_coords(const dt_node *node, unsigned inherit,
 
     if (!node || !fn)
         return dt__fail(DT_EINVAL, "dt_node_coords: NULL argument");
+    if (dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     for (size_t i = 0; i < node->nvars; i++) {
         dt_var *v = node->vars[i];
 

@@ -74,13 +74,15 @@ static void drop_last_dim(dt_node *node)
 
 size_t dt_node_dim_count(const dt_node *node)
 {
-    return node ? node->ndims : 0;
+    return node && dt__node_ensure(node) == DT_OK ? node->ndims : 0;
 }
 
 int dt_node_dim(dt_dim_info *out, const dt_node *node, size_t i)
 {
     if (!out || !node)
         return dt__fail(DT_EINVAL, "dt_node_dim: NULL argument");
+    if (dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     if (i >= node->ndims)
         return dt__fail(DT_ENOTFOUND, "dimension index %zu: the group has %zu", i,
                         node->ndims);
@@ -98,6 +100,8 @@ int dt_node_dim_find(dt_dim_info *out, const dt_node *node, const char *name)
 
     if (!out || !node || !name)
         return dt__fail(DT_EINVAL, "dt_node_dim_find: NULL argument");
+    if (dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     d = dt__dim_visible(node, name, &where);
     if (!d) {
         char *p = dt__node_path_str(node);
@@ -120,6 +124,9 @@ int dt_node_add_dim(dt_node *node, const char *name, uint64_t size,
 
     if (!node || !name)
         return dt__fail(DT_EINVAL, "dt_node_add_dim: NULL argument");
+    rc = dt__node_ensure(node);
+    if (rc < 0)
+        return rc;
     rc = dt__node_declare_dim(node, name, size, unlimited);
     if (rc < 0 || node->tree->loading)
         return rc;

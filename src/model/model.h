@@ -3,6 +3,7 @@
 #ifndef DT_MODEL_H
 #define DT_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "dtree.h"
@@ -69,14 +70,24 @@ struct dt_node {
     size_t ndims, capdims;
     dt_attrs attrs;
     int cut;               /* relaxed load: sees nothing of its ancestors */
+    /* lazy metadata: the backend fills the group on first use */
+    int (*loader)(dt_node *node, void *ctx);
+    void *loader_ctx;
+    void (*loader_free)(void *ctx);
+    _Atomic int loaded;    /* 1 once loaded (or never lazy) */
+    int in_load;           /* the loader is running (on the lock's thread) */
+    int load_rc;           /* the loader's status, kept for later callers */
+    char *load_error;      /* and its message */
 };
 
 struct dt_tree {
     dt_node *root;
+    pthread_mutex_t load_lock; /* lazy loads behind const handles */
     dt_format format;
     char *source;
     int loading;
     int keep_layout;
+    int eager;
     dt_align_mode align;
     dt_limits limits;
     void *backend;
@@ -112,6 +123,9 @@ dt_node *dt__node_new(dt_tree *tree, dt_node *parent, const char *name);
 void dt__node_free(dt_node *node);
 int dt__node_name_free(const dt_node *parent, const char *name,
                        const dt_node *except_node, const dt_var *except_var);
+/* Load a lazy group's metadata if that has not happened yet; DT_OK or the
+ * load's error (set again as this thread's error). */
+int dt__node_ensure(const dt_node *node);
 /* "/a/b" into a stack buffer-free string; NULL on ENOMEM. */
 char *dt__node_path_str(const dt_node *node);
 char *dt__var_path_str(const dt_var *var);
@@ -138,6 +152,9 @@ int dt__var_read_all(const dt_var *var, dt_type mem, void **out, size_t *n);
  * mode: 0 fail on the first violation; 1 cut offending groups. Deduplicates
  * equal child index coordinates when dedup is set. */
 int dt__align_subtree(dt_node *node, int relax, int dedup);
+/* Check one freshly loaded group against its ancestors: cut it when relax,
+ * drop its copies of inherited index coordinates when dedup. */
+int dt__align_loaded(dt_node *node, int relax, int dedup);
 /* Compare two index variables by value (xarray's Index.equals). */
 int dt__index_equal(const dt_var *a, const dt_var *b, int *equal);
 

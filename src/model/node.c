@@ -77,8 +77,22 @@ int dt_tree_new(dt_tree **out)
     if (!t)
         return DT_ENOMEM;
     t->limits = lim;
+    {
+        pthread_mutexattr_t ma;
+
+        /* recursive: a loader builds its group through the public API */
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+        if (pthread_mutex_init(&t->load_lock, &ma) != 0) {
+            pthread_mutexattr_destroy(&ma);
+            free(t);
+            return dt__fail(DT_ENOMEM, "cannot create the tree's lock");
+        }
+        pthread_mutexattr_destroy(&ma);
+    }
     t->root = dt__node_new(t, NULL, "");
     if (!t->root) {
+        pthread_mutex_destroy(&t->load_lock);
         free(t);
         return DT_ENOMEM;
     }
@@ -93,6 +107,7 @@ void dt_tree_free(dt_tree *tree)
     dt__node_free(tree->root);
     if (tree->backend_free)
         tree->backend_free(tree->backend);
+    pthread_mutex_destroy(&tree->load_lock);
     free(tree->source);
     free(tree);
 }
@@ -140,6 +155,7 @@ int dt__tree_begin_load(dt_tree *tree, const dt_open_opts *opts,
     tree->keep_layout = opts->keep_layout;
     tree->align = opts->align;
     tree->limits = opts->limits;
+    tree->eager = opts->eager;
     return DT_OK;
 }
 
@@ -148,6 +164,11 @@ int dt__tree_end_load(dt_tree *tree)
     int rc;
 
     tree->loading = 0;
+    if (tree->eager) {
+        rc = dt_node_load_all(tree->root);
+        if (rc < 0)
+            return dt__err_locate(rc, tree->source, NULL);
+    }
     rc = dt__align_subtree(tree->root, tree->align == DT_ALIGN_RELAXED,
                            !tree->keep_layout);
     if (rc < 0)
@@ -191,6 +212,7 @@ dt_node *dt__node_new(dt_tree *tree, dt_node *parent, const char *name)
         return NULL;
     }
     dt__attrs_init(&n->attrs);
+    n->loaded = 1;
     return n;
 }
 
@@ -208,8 +230,85 @@ void dt__node_free(dt_node *node)
         free(node->dims[i].name);
     free(node->dims);
     dt__attrs_clear(&node->attrs);
+    if (node->loader_free)
+        node->loader_free(node->loader_ctx);
+    free(node->load_error);
     free(node->name);
     free(node);
+}
+
+void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
+                         void *ctx, void (*free_ctx)(void *ctx))
+{
+    if (node->loader_free)
+        node->loader_free(node->loader_ctx);
+    node->loader = load;
+    node->loader_ctx = ctx;
+    node->loader_free = free_ctx;
+    node->loaded = load ? 0 : 1;
+}
+
+/* Run a lazy group's loader once. Other threads wait on the tree's lock;
+ * the loading thread itself passes through (the loader adds to the group
+ * through the public API, which comes back here). */
+int dt__node_ensure(const dt_node *cnode)
+{
+    dt_node *node = (dt_node *)cnode;
+    dt_tree *t;
+    int rc, was_loading;
+
+    if (!node || node->loaded)
+        goto done;
+    t = node->tree;
+    pthread_mutex_lock(&t->load_lock);
+    if (node->loaded || node->in_load) {
+        pthread_mutex_unlock(&t->load_lock);
+        goto done;
+    }
+    node->in_load = 1;
+    was_loading = t->loading;
+    t->loading = 1;
+    rc = node->loader(node, node->loader_ctx);
+    t->loading = was_loading;
+    if (rc == DT_OK && !was_loading)
+        rc = dt__align_loaded(node, t->align == DT_ALIGN_RELAXED, !t->keep_layout);
+    if (rc < 0) {
+        char *p = dt__node_path_str(node);
+
+        rc = dt__err_locate(rc, t->source, p);
+        free(p);
+        node->load_rc = rc;
+        node->load_error = dt__strdup(dt_error_last()->message);
+    }
+    node->in_load = 0;
+    node->loaded = 1;
+    pthread_mutex_unlock(&t->load_lock);
+done:
+    if (node && node->load_rc < 0) {
+        /* every caller hears of the failure, not only the first */
+        return dt__fail_at(node->load_rc, NULL, NULL, "%s",
+                           node->load_error ? node->load_error : "the group failed to load");
+    }
+    return DT_OK;
+}
+
+int dt_node_load(const dt_node *node)
+{
+    if (!node)
+        return dt__fail(DT_EINVAL, "dt_node_load: node is NULL");
+    return dt__node_ensure(node);
+}
+
+int dt_node_load_all(const dt_node *node)
+{
+    int rc;
+
+    if (!node)
+        return dt__fail(DT_EINVAL, "dt_node_load_all: node is NULL");
+    rc = dt__node_ensure(node);
+    for (size_t i = 0; rc == DT_OK && i < node->nchildren; i++)
+        rc = dt_node_load_all(node->children[i]);
+    return rc;
 }
 
 dt_tree *dt_node_tree(const dt_node *node)
@@ -240,17 +339,21 @@ size_t dt_node_depth(const dt_node *node)
 
 size_t dt_node_child_count(const dt_node *node)
 {
-    return node ? node->nchildren : 0;
+    return node && dt__node_ensure(node) == DT_OK ? node->nchildren : 0;
 }
 
 dt_node *dt_node_child(const dt_node *node, size_t i)
 {
-    return node && i < node->nchildren ? node->children[i] : NULL;
+    return node && dt__node_ensure(node) == DT_OK && i < node->nchildren ?
+           node->children[i] : NULL;
 }
 
 dt_attrs *dt_node_attrs(const dt_node *node)
 {
-    return node ? (dt_attrs *)&node->attrs : NULL;
+    if (!node)
+        return NULL;
+    dt__node_ensure(node); /* a failed group shows what it has: nothing */
+    return (dt_attrs *)&node->attrs;
 }
 
 int dt_node_is_cut(const dt_node *node)
@@ -300,6 +403,8 @@ int dt_node_path(char **out, const dt_node *node)
 
 static dt_node *child_named(const dt_node *node, const char *name, size_t len)
 {
+    if (dt__node_ensure(node) < 0)
+        return NULL;
     for (size_t i = 0; i < node->nchildren; i++) {
         const char *cn = node->children[i]->name;
 
@@ -314,7 +419,10 @@ int dt__node_name_free(const dt_node *parent, const char *name,
                        const dt_node *except_node, const dt_var *except_var)
 {
     char *p;
+    int rc = dt__node_ensure(parent);
 
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < parent->nchildren; i++) {
         if (parent->children[i] != except_node &&
             strcmp(parent->children[i]->name, name) == 0) {
@@ -661,6 +769,9 @@ int dt_node_move(dt_node *node, dt_node *new_parent, const char *name)
         return dt__fail(DT_EINVAL, "dt_node_move: NULL argument");
     if (!node->parent)
         return dt__fail(DT_EINVAL, "the root group cannot be moved");
+    rc = dt_node_load_all(node);
+    if (rc < 0)
+        return rc;
     if (node->tree != new_parent->tree)
         return dt__fail(DT_EINVAL, "a group can only move within its tree; copy it instead");
     if (is_in_subtree(new_parent, node)) {
@@ -790,6 +901,9 @@ int dt_node_copy(dt_node **out, const dt_node *src, dt_node *dst_parent,
     *out = NULL;
     if (is_in_subtree(dst_parent, src))
         return dt__fail(DT_ELOOP, "cannot copy a group into its own subtree");
+    rc = dt_node_load_all(src);
+    if (rc < 0)
+        return rc;
     if (!name)
         name = src->parent ? src->name : "root";
     dt = dst_parent->tree;
@@ -837,6 +951,8 @@ static int walk(dt_node *node, dt_node_visit_fn fn, void *ud)
 {
     int rc = fn(node, ud);
 
+    if (rc == 0 && dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     for (size_t i = 0; rc == 0 && i < node->nchildren; i++)
         rc = walk(node->children[i], fn, ud);
     return rc;

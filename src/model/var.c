@@ -127,6 +127,9 @@ int dt_node_add_var(dt_var **out, dt_node *node, const char *name,
     if (!out || !node || !name || (ndim && !dims))
         return dt__fail(DT_EINVAL, "dt_node_add_var: NULL argument");
     *out = NULL;
+    rc = dt__node_ensure(node);
+    if (rc < 0)
+        return rc;
     rc = node_var_name_check(name);
     if (rc < 0)
         return rc;
@@ -249,12 +252,12 @@ fail:
 
 size_t dt_node_var_count(const dt_node *node)
 {
-    return node ? node->nvars : 0;
+    return node && dt__node_ensure(node) == DT_OK ? node->nvars : 0;
 }
 
 dt_var *dt_node_var(const dt_node *node, size_t i)
 {
-    return node && i < node->nvars ? node->vars[i] : NULL;
+    return node && dt__node_ensure(node) == DT_OK && i < node->nvars ? node->vars[i] : NULL;
 }
 
 int dt_node_var_find(dt_var **out, const dt_node *node, const char *name)
@@ -262,6 +265,8 @@ int dt_node_var_find(dt_var **out, const dt_node *node, const char *name)
     if (!out || !node || !name)
         return dt__fail(DT_EINVAL, "dt_node_var_find: NULL argument");
     *out = NULL;
+    if (dt__node_ensure(node) < 0)
+        return dt_error_last()->code;
     for (size_t i = 0; i < node->nvars; i++) {
         if (strcmp(node->vars[i]->name, name) == 0) {
             *out = node->vars[i];

@@ -21,9 +21,11 @@
 #define DIM_ONLY "This is a netCDF dimension but not a netCDF variable"
 #define NON_COORD "_nc4_non_coord_"
 
-/* Groups and datasets listed from one file: hard links let a small file
- * reach the same objects exponentially often. */
+/* Groups and datasets listed from one file, and groups reached again
+ * through another link: hard links let a small file reach the same objects
+ * exponentially often. */
 #define MAX_OBJECTS ((size_t)1 << 20)
+#define MAX_REVISITS 4096
 
 #define NONE SIZE_MAX
 
@@ -32,6 +34,23 @@
 
 static pthread_once_t h5_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t h5_mutex;
+
+/* The embedding program's own HDF5 error handler, put back when our
+ * outermost call leaves (guarded by the lock). */
+static unsigned lock_depth;
+static H5E_auto2_t saved_func;
+static void *saved_data;
+
+static void lock_taken(void)
+{
+    pthread_mutex_lock(&h5_mutex);
+    if (lock_depth++ == 0) {
+        /* per thread in a thread-safe HDF5: switch printing off for this one */
+        if (H5Eget_auto2(H5E_DEFAULT, &saved_func, &saved_data) < 0)
+            saved_func = NULL, saved_data = NULL;
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    }
+}
 
 static void h5_setup(void)
 {
@@ -44,20 +63,21 @@ static void h5_setup(void)
     pthread_mutex_init(&h5_mutex, &a);
     pthread_mutexattr_destroy(&a);
     H5open();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    lock_taken();
     dt__h5_filters_register();
+    dt__h5_unlock();
 }
 
 void dt__h5_lock(void)
 {
     pthread_once(&h5_once, h5_setup);
-    pthread_mutex_lock(&h5_mutex);
-    /* per thread in a thread-safe HDF5: switch printing off for this one */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    lock_taken();
 }
 
 void dt__h5_unlock(void)
 {
+    if (--lock_depth == 0)
+        H5Eset_auto2(H5E_DEFAULT, saved_func, saved_data);
     pthread_mutex_unlock(&h5_mutex);
 }
 
@@ -109,6 +129,8 @@ int dt__h5_fail(int code, const char *file, const char *path,
 }
 
 #if H5_VERSION_GE(1, 12, 0)
+typedef H5L_info2_t link_info;
+#define get_link_info(loc, name, li, lapl) H5Lget_info2((loc), (name), (li), (lapl))
 typedef H5O_info2_t obj_info;
 #define get_info(obj, info, fields) H5Oget_info3((obj), (info), (fields))
 #define get_info_by_name(loc, name, info, lapl) \
@@ -121,6 +143,8 @@ static void info_key(dt__h5key *k, const obj_info *oi)
                                      ? sizeof oi->token : sizeof k->token);
 }
 #else
+typedef H5L_info_t link_info;
+#define get_link_info(loc, name, li, lapl) H5Lget_info((loc), (name), (li), (lapl))
 typedef H5O_info_t obj_info;
 #define get_info(obj, info, fields) H5Oget_info2((obj), (info), (fields))
 #define get_info_by_name(loc, name, info, lapl) \
@@ -280,6 +304,8 @@ typedef struct reader {
     rdimid *ids;
     size_t nids, capids;
     size_t nobjects;
+    dt__h5key *seen;        /* hash set of the groups walked so far */
+    size_t nseen, capseen, revisits;
     int has_scales;
     unsigned long phony_next;
 } reader;
@@ -331,6 +357,7 @@ static void reader_clear(reader *r)
     free(r->d);
     free(r->sc);
     free(r->ids);
+    free(r->seen);
     dt__h5_err_text(NULL, 0);
     memset(r, 0, sizeof *r);
 }
@@ -358,6 +385,59 @@ static int is_ancestor_or_self(const reader *r, size_t anc, size_t g)
 
 /* ------------------------------------------------------------------------ */
 /* Walk                                                                     */
+
+static size_t key_hash(const dt__h5key *k)
+{
+    uint64_t h = 1469598103934665603u ^ k->fileno;
+
+    for (size_t i = 0; i < sizeof k->token; i++)
+        h = (h ^ k->token[i]) * 1099511628211u;
+    return (size_t)h;
+}
+
+static int key_empty(const dt__h5key *k)
+{
+    static const dt__h5key zero;
+
+    return memcmp(k, &zero, sizeof zero) == 0;
+}
+
+/* Record a group object; *again is set when it was walked before (reached
+ * through another hard or soft link). */
+static int seen_add(reader *r, const dt__h5key *key, int *again)
+{
+    size_t i;
+
+    *again = 0;
+    if (2 * (r->nseen + 1) > r->capseen) {
+        size_t cap = r->capseen ? r->capseen * 2 : 64;
+        dt__h5key *old = r->seen, *tab = dt__calloc(cap, sizeof *tab);
+
+        if (!tab)
+            return DT_ENOMEM;
+        for (size_t j = 0; j < r->capseen; j++) {
+            if (key_empty(&old[j]))
+                continue;
+            for (i = key_hash(&old[j]) & (cap - 1); !key_empty(&tab[i]);
+                 i = (i + 1) & (cap - 1))
+                ;
+            tab[i] = old[j];
+        }
+        free(old);
+        r->seen = tab;
+        r->capseen = cap;
+    }
+    for (i = key_hash(key) & (r->capseen - 1); !key_empty(&r->seen[i]);
+         i = (i + 1) & (r->capseen - 1)) {
+        if (dt__h5_key_eq(&r->seen[i], key)) {
+            *again = 1;
+            return DT_OK;
+        }
+    }
+    r->seen[i] = *key;
+    r->nseen++;
+    return DT_OK;
+}
 
 static int add_group(reader *r, size_t parent, const char *name, hid_t gid,
                      const dt__h5key *key, size_t *out)
@@ -406,25 +486,33 @@ static int add_dataset(reader *r, size_t gi, const char *name, hid_t did)
     int rc;
 
     if (sc == H5S_NULL) {
-        /* netcdf4-on-hdf5.md 10.3: a null dataspace holds nothing to list */
-        H5Sclose(space);
-        H5Dclose(did);
-        return DT_OK;
+        /* netcdf4-on-hdf5.md 10.3: a null dataspace holds nothing to list;
+         * as a scale it declares a dimension of length 0 (h5netcdf #204) */
+        cls = dt__h5_attr_string(did, "CLASS");
+        if (!cls || strcmp(cls, "DIMENSION_SCALE") != 0) {
+            free(cls);
+            H5Sclose(space);
+            H5Dclose(did);
+            return DT_OK;
+        }
+        free(cls);
+        cls = NULL;
+        rank = 0;
     }
     path = child_path(gpath, name);
     if (space < 0 || rank < 0 || sc == H5S_NO_CLASS) {
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataspace");
-        goto fail;
+        goto out;
     }
     if ((uint64_t)rank > r->f->limits.max_rank) {
         rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
                          "%d dimensions, the limit is %" PRIu32, rank,
                          r->f->limits.max_rank);
-        goto fail;
+        goto out;
     }
     rc = grow(&r->d, &r->capd, r->nd, sizeof *r->d);
     if (rc < 0)
-        goto fail;
+        goto out;
     d = &r->d[r->nd];
     memset(d, 0, sizeof *d);
     d->grp = gi;
@@ -439,24 +527,25 @@ static int add_dataset(reader *r, size_t gi, const char *name, hid_t did)
     d->ax_dim = dt__calloc((size_t)rank + 1, sizeof *d->ax_dim);
     if (!d->link || !d->ext || !d->max || !d->ax_grp || !d->ax_dim) {
         rc = DT_ENOMEM;
-        goto fail;
+        goto out;
     }
     for (int i = 0; i < rank; i++)
         d->ax_grp[i] = d->ax_dim[i] = NONE;
     if ((rank > 0 && H5Sget_simple_extent_dims(space, d->ext, d->max) < 0) ||
         dt__h5_key(&d->key, d->did) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataset");
-        goto fail;
+        goto out;
     }
     cls = dt__h5_attr_string(d->did, "CLASS");
     d->is_scale = cls && strcmp(cls, "DIMENSION_SCALE") == 0;
     if (d->is_scale) {
         nm = dt__h5_attr_string(d->did, "NAME");
-        d->dim_only = nm && strncmp(nm, DIM_ONLY, strlen(DIM_ONLY)) == 0;
+        d->dim_only = sc == H5S_NULL ||
+                      (nm && strncmp(nm, DIM_ONLY, strlen(DIM_ONLY)) == 0);
         r->has_scales = 1;
     }
     rc = DT_OK;
-fail:
+out:
     if (did >= 0)
         H5Dclose(did);
     if (space >= 0)
@@ -557,13 +646,13 @@ static int visit_link(reader *r, size_t gi, const char *name, pending **kids,
                       size_t *nkids, size_t *capkids)
 {
     hid_t gid = r->g[gi].gid;
-    H5L_info_t li;
+    link_info li;
     obj_info oi;
     dt__h5key key;
     char *path = NULL;
     int rc = DT_OK;
 
-    if (H5Lget_info(gid, name, &li, r->f->lapl) < 0) {
+    if (get_link_info(gid, name, &li, r->f->lapl) < 0) {
         path = child_path(r->g[gi].path, name);
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable link");
         free(path);
@@ -591,11 +680,23 @@ static int visit_link(reader *r, size_t gi, const char *name, pending **kids,
     info_key(&key, &oi);
     if (oi.type == H5O_TYPE_GROUP) {
         hid_t cg;
+        int again;
 
         /* a link back to an enclosing group would recurse forever */
         for (size_t a = gi; a != NONE; a = r->g[a].parent) {
             if (dt__h5_key_eq(&r->g[a].key, &key))
                 return DT_OK;
+        }
+        rc = seen_add(r, &key, &again);
+        if (rc < 0)
+            return rc;
+        if (again && ++r->revisits > MAX_REVISITS) {
+            path = child_path(r->g[gi].path, name);
+            rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
+                             "groups are reached through more than %d extra "
+                             "links", MAX_REVISITS);
+            free(path);
+            return rc;
         }
         cg = H5Gopen2(gid, name, r->f->lapl);
         if (cg < 0) {
@@ -1213,7 +1314,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     hid_t root = H5I_INVALID_HID;
     dt__h5key key;
     size_t gi;
-    int rc, has_props;
+    int rc, has_props, root_again;
 
     memset(&r, 0, sizeof r);
     if (!out)
@@ -1238,6 +1339,8 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     has_props = H5Aexists(root, "_NCProperties") > 0;
     dt__h5_err_text(NULL, 0);
     rc = add_group(&r, NONE, "", root, &key, &gi);
+    if (rc == DT_OK)
+        rc = seen_add(&r, &key, &root_again);
     if (rc == DT_OK)
         rc = walk_group(&r, gi);
     if (rc == DT_OK)

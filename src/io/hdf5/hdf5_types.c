@@ -527,6 +527,22 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
+/* An attribute of rank 2 or more keeps its shape (HDF5 allows them; the
+ * values stay flat, in C order). */
+static int attr_keep_shape(dt_attrs *dst, const char *aname, hid_t space)
+{
+    hsize_t dims[H5S_MAX_RANK];
+    uint64_t shape[H5S_MAX_RANK];
+    int rank = H5Sget_simple_extent_ndims(space);
+
+    if (rank < 2 || rank > H5S_MAX_RANK ||
+        H5Sget_simple_extent_dims(space, dims, NULL) != rank)
+        return DT_OK;
+    for (int i = 0; i < rank; i++)
+        shape[i] = dims[i];
+    return dt__attr_set_shape(dst, aname, (size_t)rank, shape);
+}
+
 /* Variable-length strings: n char * values, NULL read as "". */
 static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
                              const char *aname, uint64_t n, unsigned flags,
@@ -562,6 +578,8 @@ static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
             goto fail;
     }
     rc = dt__attrs_set_raw(dst, aname, DT_STRING, cnt, vals, flags);
+    if (rc == DT_OK)
+        rc = attr_keep_shape(dst, aname, space);
     goto out;
 fail:
     rc = dt_error_last()->code ? dt_error_last()->code : DT_ENOMEM;
@@ -579,8 +597,8 @@ out:
  * text with trailing NULs dropped; an array of longer ones is a string list
  * (each without its trailing NULs), as netCDF-C reads them. */
 static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype,
-                              const char *aname, uint64_t n, unsigned flags,
-                              const dt__h5file *f)
+                              hid_t space, const char *aname, uint64_t n,
+                              unsigned flags, const dt__h5file *f)
 {
     size_t sz = H5Tget_size(ftype), cnt, total;
     hid_t mem = H5Tcopy(ftype);
@@ -619,6 +637,8 @@ static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype,
             goto fail;
     }
     rc = dt__attrs_set_raw(dst, aname, DT_STRING, cnt, vals, flags);
+    if (rc == DT_OK)
+        rc = attr_keep_shape(dst, aname, space);
     goto out;
 fail:
     rc = dt_error_last()->code ? dt_error_last()->code : DT_ENOMEM;
@@ -653,7 +673,7 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
         if (var > 0)
             rc = attr_vlen_strings(dst, aid, ftype, space, aname, n, flags, f);
         else if (var == 0)
-            rc = attr_fixed_strings(dst, aid, ftype, aname, n, flags, f);
+            rc = attr_fixed_strings(dst, aid, ftype, space, aname, n, flags, f);
         else
             rc = dt__h5_fail(DT_EFORMAT, NULL, NULL,
                              "attribute \"%s\": bad string type", aname);
@@ -683,6 +703,8 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
             ((unsigned char *)buf)[i] = ((unsigned char *)buf)[i] != 0;
     }
     rc = dt__attrs_set_raw(dst, aname, t.type, cnt, buf, flags);
+    if (rc == DT_OK)
+        rc = attr_keep_shape(dst, aname, space);
 out:
     free(buf);
     dt__h5_type_clear(&t);
