@@ -507,6 +507,8 @@ static int resolve(dt_node **out, const dt_node *base, const char *path,
                     if (created_first && !*created_first)
                         *created_first = c;
                 }
+                if (!c && dt__node_ensure(cur) < 0)
+                    return dt_error_last()->code; /* the group failed to load */
                 if (!c) {
                     char *bp = dt__node_path_str(cur);
                     int rc = dt__fail(DT_ENOTFOUND, "no group %s%s%.*s (looking up \"%s\")",
@@ -541,6 +543,8 @@ static int resolve(dt_node **out, const dt_node *base, const char *path,
         {
             dt_node *c = child_named(cur, s, len);
 
+            if (!c && dt__node_ensure(cur) < 0)
+                return dt_error_last()->code; /* the group failed to load */
             if (!c) {
                 char *bp = dt__node_path_str(cur);
                 int rc = dt__fail(DT_ENOTFOUND, "no group %s%s%.*s", bp ? bp : "",

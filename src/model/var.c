@@ -206,10 +206,21 @@ int dt_node_add_var(dt_var **out, dt_node *node, const char *name,
                 d = &node->dims[node->ndims - 1];
             } else {
                 np = dt__node_path_str(where);
-                rc = dt__fail(where == node ? DT_ECONFLICT : DT_EALIGN,
-                              "variable \"%s\": conflicting sizes for dimension '%s': "
-                              "%" PRIu64 " here, %" PRIu64 " declared in %s",
-                              name, dims[i], shape[i], d->size, np ? np : "?");
+                if (where == node) {
+                    rc = dt__fail(DT_ECONFLICT, "variable \"%s\": conflicting sizes for "
+                                  "dimension '%s': %" PRIu64 " here, %" PRIu64 " declared in %s",
+                                  name, dims[i], shape[i], d->size, np ? np : "?");
+                } else {
+                    /* datatree-model.md 7.3: name the group that is not aligned */
+                    char *gp = dt__node_path_str(node);
+
+                    rc = dt__fail(DT_EALIGN, "group '%s' is not aligned with its parents: "
+                                  "variable \"%s\": conflicting sizes for dimension '%s': "
+                                  "%" PRIu64 " here, %" PRIu64 " declared in %s",
+                                  gp ? gp : "?", name, dims[i], shape[i], d->size,
+                                  np ? np : "?");
+                    free(gp);
+                }
                 free(np);
                 goto fail;
             }
@@ -236,6 +247,14 @@ int dt_node_add_var(dt_var **out, dt_node *node, const char *name,
         v->shape[i] = d->size;
     }
     v->is_coord = dt__var_index_name(v);
+    /* A dimension new to this group may clash with one a descendant declares
+     * (datatree-model.md 7.2). Checked before the variable joins the group,
+     * so its still-empty values are not compared as an index. */
+    if (declared && !node->tree->loading && node->nchildren) {
+        rc = dt__align_subtree(node, 0, 0);
+        if (rc < 0)
+            goto fail;
+    }
     rc = append_var(node, v);
     if (rc < 0)
         goto fail;

@@ -71,31 +71,27 @@ int dt__h5_add_codecs(dt_var *var, hid_t dcpl)
     return DT_OK;
 }
 
-int dt__h5_check_filters(hid_t dcpl, const char *file, const char *path)
+long dt__h5_missing_filter(hid_t dcpl)
 {
     int n = H5Pget_nfilters(dcpl);
 
     for (int i = 0; i < n; i++) {
         unsigned flags = 0, config = 0, fconf = 0;
         size_t nelm = 0;
-        char name[64], codec[32];
+        char name[64];
         H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nelm, NULL,
                                          sizeof name, name, &config);
-        htri_t avail;
 
         if (id < 0)
             continue;
-        avail = H5Zfilter_avail(id);
-        if (avail > 0 && H5Zget_filter_info(id, &fconf) >= 0 &&
+        if (H5Zfilter_avail(id) > 0 && H5Zget_filter_info(id, &fconf) >= 0 &&
             (fconf & H5Z_FILTER_CONFIG_DECODE_ENABLED))
             continue;
         dt__h5_err_text(NULL, 0);
-        dt__h5_filter_name(codec, sizeof codec, (long)id);
-        return dt__fail_at(DT_EUNSUPPORTED, file, path,
-                           "HDF5 filter %ld (%s) is not available: the data "
-                           "cannot be decoded", (long)id, codec);
+        return (long)id;
     }
-    return 0;
+    dt__h5_err_text(NULL, 0);
+    return -1;
 }
 
 /* ---- decoders ---- */

@@ -9,8 +9,9 @@
 #include "io/io.h"
 #include "util.h"
 
-/* The object behind a tree opened from an HDF5 file; the tree owns it and its
- * lazy sources borrow it (the tree frees it after every source is gone). */
+/* The open file behind a tree; the tree's backend (hdf5_read.c's reader)
+ * owns it and the lazy sources borrow it (the tree frees the backend after
+ * every source is gone). */
 typedef struct dt__h5file {
     hid_t fid;
     hid_t dapl;        /* dataset access: external raw data beside the file */
@@ -24,8 +25,10 @@ typedef struct dt__h5file {
 /* ---- hdf5_read.c: the library lock and errors ---- */
 
 /* HDF5 runs one call at a time even when built thread-safe, and ours is not:
- * every HDF5 call of the backend happens under this recursive lock. The first
- * call also switches HDF5's error printing off and registers our filters. */
+ * every HDF5 call of the backend happens under this recursive lock, with
+ * HDF5's error printing off (the caller's handler is put back after). The
+ * first call registers our filters. Lock order: a tree's load lock, then
+ * this one; no model function that loads groups is called under it. */
 void dt__h5_lock(void);
 void dt__h5_unlock(void);
 
@@ -65,7 +68,7 @@ typedef struct dt__h5type {
 } dt__h5type;
 
 /* Map a file datatype. A class libdtree cannot represent at all gives
- * type DT_NONE and DT_OK; failures are HDF5 errors. */
+ * type DT_NONE and DT_OK; a malformed one DT_EFORMAT. */
 int dt__h5_type_map(dt__h5type *out, hid_t ftype);
 void dt__h5_type_clear(dt__h5type *t);
 /* Vlen string elements of a DT_STRING read: bytes that are not UTF-8 are
@@ -75,9 +78,10 @@ char *dt__h5_utf8_dup(const char *s);
 /* Add the members of an enum datatype to var. */
 int dt__h5_enum_members(dt_var *var, hid_t ftype);
 
-/* Read every visible attribute of obj into dst. objpath names obj in
- * messages. scalar_flag: DT_ATTR_SCALAR for plain HDF5 files, 0 for
- * netCDF-4 ones (netCDF sees a scalar as a vector of one). */
+/* Read every visible attribute of obj into dst, in creation order when
+ * tracked. objpath names obj in messages. A scalar dataspace keeps
+ * DT_ATTR_SCALAR in plain HDF5 files; netCDF-4 ones (f->nc4) see it as a
+ * vector of one, as netCDF does. */
 int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
                       const char *objpath);
 /* 1 for the attributes netCDF-C and the dimension-scale API keep for
@@ -100,9 +104,9 @@ void dt__h5_filters_register(void);
 void dt__h5_filter_name(char *buf, size_t size, long id);
 /* Add the dataset's filter pipeline to var as codecs, in order. */
 int dt__h5_add_codecs(dt_var *var, hid_t dcpl);
-/* After a failed read: DT_EUNSUPPORTED naming the first filter of the
- * pipeline that HDF5 cannot run, or 0 when every filter is available. */
-int dt__h5_check_filters(hid_t dcpl, const char *file, const char *path);
+/* After a failed read: the first filter of the pipeline HDF5 cannot decode
+ * with, or -1 when every filter is available. */
+long dt__h5_missing_filter(hid_t dcpl);
 
 /* ---- hdf5_source.c ---- */
 

@@ -268,7 +268,7 @@ typedef struct rgroup {
     dt__h5key key;
     rdim *dims;             /* declared here: scales first, then phony */
     size_t ndims, capdims;
-    dt_node *node;
+    struct reader *r;       /* for the group's loader */
 } rgroup;
 
 typedef struct rdset {
@@ -293,6 +293,8 @@ typedef struct rdimid {     /* netCDF dimension ids (_Netcdf4Coordinates) */
     size_t grp, dim;
 } rdimid;
 
+/* Everything the walk learnt; the tree's backend, so that each group can
+ * be built when it is first used. */
 typedef struct reader {
     dt__h5file *f;
     rgroup *g;
@@ -1108,7 +1110,7 @@ static int check_chunks(const reader *r, const rdset *d, const hsize_t *chunks,
     return DT_OK;
 }
 
-static int add_variable(reader *r, size_t di)
+static int add_variable(reader *r, dt_node *node, size_t di)
 {
     rdset *d = &r->d[di];
     rgroup *g = &r->g[d->grp];
@@ -1154,7 +1156,7 @@ static int add_variable(reader *r, size_t di)
          * own extent give the fill value */
         shape[ax] = dim->unlimited ? dim->size : d->ext[ax];
     }
-    rc = dt_node_add_var(&var, g->node, var_name(d->link), t.type,
+    rc = dt_node_add_var(&var, node, var_name(d->link), t.type,
                          (size_t)d->rank, dims, shape);
     if (rc == DT_EBADNAME) {
         dt_error_clear(); /* a name the model cannot hold: left out */
@@ -1260,46 +1262,73 @@ static void mark_coordinates(dt_node *node)
     }
 }
 
-static int build(reader *r, dt_tree *tree)
+static int load_group(dt_node *node, void *ctx);
+
+/* A group's own content, built on its first use (the model's loader): the
+ * whole file was walked at open, since phony names and unlimited lengths
+ * depend on every group, but attributes, variables and child nodes wait. */
+static int load_group(dt_node *node, void *ctx)
 {
-    int rc = DT_OK;
+    rgroup *g = ctx;
+    reader *r = g->r;
+    int rc;
 
-    for (size_t gi = 0; gi < r->ng && rc == DT_OK; gi++) {
-        rgroup *g = &r->g[gi];
-
-        if (gi == 0) {
-            g->node = dt_tree_root(tree);
-        } else if (r->g[g->parent].node) {
-            rc = dt_node_create(&g->node, r->g[g->parent].node, g->name, 0);
-            if (rc == DT_EBADNAME) {
-                /* a name the model cannot hold: the subtree is left out */
-                dt_error_clear();
-                g->node = NULL;
-                rc = DT_OK;
-                continue;
-            }
-            if (rc < 0) {
-                rc = dt__err_locate(rc, r->f->path, g->path);
-                break;
-            }
-        } else {
-            continue;
-        }
-        rc = dt__h5_read_attrs(dt_node_attrs(g->node), g->gid, r->f, g->path);
-        for (size_t j = 0; j < g->ndims && rc == DT_OK; j++) {
-            rc = dt_node_add_dim(g->node, g->dims[j].name, g->dims[j].size,
-                                 g->dims[j].unlimited);
-            if (rc < 0)
-                rc = dt__err_locate(rc, r->f->path, g->path);
-        }
-        for (size_t i = 0; i < g->d_count && rc == DT_OK; i++) {
-            if (!r->d[g->d_first + i].dim_only)
-                rc = add_variable(r, g->d_first + i);
-        }
-        if (rc == DT_OK)
-            mark_coordinates(g->node);
+    dt__h5_lock();
+    rc = dt__h5_read_attrs(dt_node_attrs(node), g->gid, r->f, g->path);
+    for (size_t j = 0; j < g->ndims && rc == DT_OK; j++) {
+        rc = dt_node_add_dim(node, g->dims[j].name, g->dims[j].size,
+                             g->dims[j].unlimited);
+        if (rc < 0)
+            rc = dt__err_locate(rc, r->f->path, g->path);
     }
+    for (size_t i = 0; i < g->d_count && rc == DT_OK; i++) {
+        if (!r->d[g->d_first + i].dim_only)
+            rc = add_variable(r, node, g->d_first + i);
+    }
+    if (rc == DT_OK)
+        mark_coordinates(node);
+    for (size_t c = g->first_child; c != NONE && rc == DT_OK; c = r->g[c].next_sibling) {
+        dt_node *child = NULL;
+
+        rc = dt_node_create(&child, node, r->g[c].name, 0);
+        if (rc == DT_EBADNAME) {
+            /* a name the model cannot hold: the subtree is left out */
+            dt_error_clear();
+            rc = DT_OK;
+        } else if (rc < 0) {
+            rc = dt__err_locate(rc, r->f->path, r->g[c].path);
+        } else {
+            dt__node_set_loader(child, load_group, &r->g[c], NULL);
+        }
+    }
+    /* what the variables did not take over is no longer needed */
+    for (size_t i = 0; i < g->d_count; i++) {
+        rdset *d = &r->d[g->d_first + i];
+
+        if (d->did >= 0)
+            H5Dclose(d->did);
+        d->did = H5I_INVALID_HID;
+    }
+    H5Gclose(g->gid);
+    g->gid = H5I_INVALID_HID;
+    dt__h5_err_text(NULL, 0);
+    dt__h5_unlock();
     return rc;
+}
+
+static void reader_free(void *p)
+{
+    reader *r = p;
+    dt__h5file *f;
+
+    if (!r)
+        return;
+    f = r->f;
+    dt__h5_lock();
+    reader_clear(r);
+    dt__h5_unlock();
+    file_free(f);
+    free(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1308,15 +1337,14 @@ static int build(reader *r, dt_tree *tree)
 int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
 {
     static const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
-    reader r;
+    reader *r = NULL;
     dt__h5file *f = NULL;
     dt_tree *tree = NULL;
     hid_t root = H5I_INVALID_HID;
     dt__h5key key;
     size_t gi;
-    int rc, has_props, root_again;
+    int rc, has_props, again;
 
-    memset(&r, 0, sizeof r);
     if (!out)
         return dt__fail(DT_EINVAL, "no output tree given");
     *out = NULL;
@@ -1328,7 +1356,12 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     rc = file_open(&f, path, opts);
     if (rc < 0)
         goto out;
-    r.f = f;
+    r = dt__calloc(1, sizeof *r);
+    if (!r) {
+        rc = DT_ENOMEM;
+        goto out;
+    }
+    r->f = f;
     root = H5Gopen2(f->fid, "/", f->lapl);
     if (root < 0 || dt__h5_key(&key, root) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, path, "/", "cannot open the root group");
@@ -1338,20 +1371,22 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     }
     has_props = H5Aexists(root, "_NCProperties") > 0;
     dt__h5_err_text(NULL, 0);
-    rc = add_group(&r, NONE, "", root, &key, &gi);
+    rc = add_group(r, NONE, "", root, &key, &gi);
     if (rc == DT_OK)
-        rc = seen_add(&r, &key, &root_again);
+        rc = seen_add(r, &key, &again);
     if (rc == DT_OK)
-        rc = walk_group(&r, gi);
+        rc = walk_group(r, gi);
     if (rc == DT_OK)
-        rc = declare_scales(&r);
+        rc = declare_scales(r);
     if (rc == DT_OK)
-        rc = resolve_group(&r, 0);
+        rc = resolve_group(r, 0);
     if (rc < 0)
         goto out;
-    size_unlimited(&r);
+    size_unlimited(r);
+    for (size_t i = 0; i < r->ng; i++)
+        r->g[i].r = r;
     /* FORMAT.md: netcdf4 when the file has _NCProperties or scales */
-    f->nc4 = has_props || r.has_scales;
+    f->nc4 = has_props || r->has_scales;
 
     rc = dt_tree_new(&tree);
     if (rc < 0)
@@ -1360,19 +1395,22 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
                              path);
     if (rc < 0)
         goto out;
-    dt__tree_set_backend(tree, f, file_free);
-    f = NULL; /* the tree's now; r.f stays valid while the tree lives */
-    rc = build(&r, tree);
-    reader_clear(&r);
-    if (rc == DT_OK)
-        rc = dt__tree_end_load(tree);
+    /* the tree owns the reader (and the file) from here; sources borrow f */
+    dt__tree_set_backend(tree, r, reader_free);
+    dt__node_set_loader(dt_tree_root(tree), load_group, &r->g[0], NULL);
+    r = NULL;
+    f = NULL;
+    rc = dt__tree_end_load(tree);
     if (rc < 0)
         dt__err_locate(rc, path, NULL);
 out:
-    reader_clear(&r);
     if (rc < 0) {
         dt_tree_free(tree);
         tree = NULL;
+    }
+    if (r) {
+        reader_clear(r);
+        free(r);
     }
     file_free(f);
     dt__h5_unlock();

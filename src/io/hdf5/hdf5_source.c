@@ -40,37 +40,56 @@ static void src_free(void *ctx)
 }
 
 static int src_fail(const h5src *s, const dt_var *var, int code,
-                    const char *what, int with_hdf5)
+                    const char *what)
 {
     char *vpath = NULL;
     int rc;
 
     dt_var_path(&vpath, var);
-    if (with_hdf5)
-        rc = dt__h5_fail(code, s->f->path, vpath, "%s", what);
-    else
-        rc = dt__fail_at(code, s->f->path, vpath, "%s", what);
+    rc = dt__fail_at(code, s->f->path, vpath, "%s", what);
     free(vpath);
     return rc;
 }
 
-/* A read failed inside HDF5: name the missing filter when that is why. */
-static int read_failed(const h5src *s, const dt_var *var)
-{
-    char hmsg[512], *vpath = NULL;
-    hid_t dcpl;
-    int rc = 0;
+/* A read failed inside HDF5 (under the lock): keep HDF5's words and the
+ * filter it lacks, if that is why, for read_error. */
+typedef struct read_fault {
+    char hmsg[512];
+    long filter;            /* -1: none missing */
+} read_fault;
 
-    dt__h5_err_text(hmsg, sizeof hmsg);
-    dt_var_path(&vpath, var);
+static void read_failed(const h5src *s, read_fault *rf)
+{
+    hid_t dcpl;
+
+    dt__h5_err_text(rf->hmsg, sizeof rf->hmsg);
+    rf->filter = -1;
     dcpl = H5Dget_create_plist(s->did);
     if (dcpl >= 0) {
-        rc = dt__h5_check_filters(dcpl, s->f->path, vpath);
+        rf->filter = dt__h5_missing_filter(dcpl);
         H5Pclose(dcpl);
     }
-    if (rc == 0)
+    dt__h5_err_text(NULL, 0);
+}
+
+/* The error of a failed read, once the lock is released: the model's
+ * accessors are not called while it is held (a group loader takes the
+ * tree's lock and then ours). */
+static int read_error(const h5src *s, const dt_var *var, const read_fault *rf)
+{
+    char *vpath = NULL, codec[32];
+    int rc;
+
+    dt_var_path(&vpath, var);
+    if (rf->filter >= 0) {
+        dt__h5_filter_name(codec, sizeof codec, rf->filter);
+        rc = dt__fail_at(DT_EUNSUPPORTED, s->f->path, vpath,
+                         "HDF5 filter %ld (%s) is not available: the data "
+                         "cannot be decoded", rf->filter, codec);
+    } else {
         rc = dt__fail_at(DT_EIO, s->f->path, vpath, "cannot read the data%s%s",
-                         hmsg[0] ? ": " : "", hmsg);
+                         rf->hmsg[0] ? ": " : "", rf->hmsg);
+    }
     free(vpath);
     return rc;
 }
@@ -101,6 +120,7 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
     int full = 1, none = 0, rc = DT_OK, read_done = 0;
     char **tmp = NULL;
     void *target = buf;
+    read_fault fault;
 
     if (s->mem < 0) {
         char tn[32], what[96];
@@ -108,15 +128,15 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         dt_type_name(tn, sizeof tn, s->type);
         snprintf(what, sizeof what, "%s data cannot be read: the HDF5 type has "
                  "no libdtree equivalent", tn);
-        return src_fail(s, var, DT_ETYPE, what, 0);
+        return src_fail(s, var, DT_ETYPE, what);
     }
     if ((int)dt_var_ndim(var) != s->rank)
-        return src_fail(s, var, DT_EINVAL, "rank differs from the dataset's", 0);
+        return src_fail(s, var, DT_EINVAL, "rank differs from the dataset's");
     for (int i = 0; i < s->rank; i++) {
         if (stride[i] == 0)
-            return src_fail(s, var, DT_EINVAL, "stride 0", 0);
+            return src_fail(s, var, DT_EINVAL, "stride 0");
         if (dt__mul_u64(&n, n, count[i]))
-            return src_fail(s, var, DT_ELIMIT, "selection overflows 64 bits", 0);
+            return src_fail(s, var, DT_ELIMIT, "selection overflows 64 bits");
         hstart[i] = start[i];
         hstride[i] = stride[i];
         hcount[i] = count[i];
@@ -129,8 +149,7 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         return DT_OK;
     if (dt__mul_u64(&nbytes, n, es) || dt__u64_to_size(&nel, n) < 0 ||
         nbytes > s->f->limits.max_alloc)
-        return src_fail(s, var, DT_ELIMIT, "selection is over the allocation limit",
-                        0);
+        return src_fail(s, var, DT_ELIMIT, "selection is over the allocation limit");
 
     if (cls == DT_STRING) {
         /* HDF5's strings go to a scratch array, copied out with malloc */
@@ -165,12 +184,11 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
                                     NULL) < 0)
                 mspace = (H5Sclose(mspace), H5I_INVALID_HID);
         }
-        if (fspace < 0 || mspace < 0) {
-            rc = src_fail(s, var, DT_EFORMAT, "cannot select the data", 1);
-        } else if (H5Dread(s->did, s->mem, mspace,
-                           s->rank == 0 ? H5S_ALL : fspace, H5P_DEFAULT,
-                           target) < 0) {
-            rc = read_failed(s, var);
+        if (fspace < 0 || mspace < 0 ||
+            H5Dread(s->did, s->mem, mspace, s->rank == 0 ? H5S_ALL : fspace,
+                    H5P_DEFAULT, target) < 0) {
+            read_failed(s, &fault);
+            rc = DT_EIO;
         } else {
             read_done = 1;
         }
@@ -188,7 +206,7 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         if (i < nel) {
             while (i > 0)
                 free(out[--i]);
-            rc = dt__err_locate(DT_ENOMEM, s->f->path, NULL);
+            rc = DT_ENOMEM;
         }
     }
     if (read_done && tmp)
@@ -199,7 +217,11 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         H5Sclose(mspace);
     dt__h5_unlock();
     free(tmp);
-    if (rc == DT_OK && s->is_bool) {
+    if (rc == DT_EIO)
+        return read_error(s, var, &fault);
+    if (rc < 0)
+        return dt__err_locate(rc, s->f->path, NULL);
+    if (s->is_bool) {
         unsigned char *b = buf;
 
         for (size_t i = 0; i < nel; i++)
