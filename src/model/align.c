@@ -172,7 +172,9 @@ static int check_node(const dt_node *n)
         if (!dt_var_is_index(v))
             continue;
         up = inherited_index(p, v->name);
-        if (!up)
+        /* an index whose values are not given yet cannot conflict: its
+         * values are compared when they are set */
+        if (!up || (!v->data && !v->src) || (!up->data && !up->src))
             continue;
         rc = dt__index_equal(v, up, &equal);
         if (rc == DT_OK && !equal) {

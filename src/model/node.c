@@ -18,7 +18,7 @@ int dt_name_check(const char *name, const char *what)
     if (!what)
         what = "name";
     if (!name || !*name)
-        return dt__fail(DT_EBADNAME, "a %s name cannot be empty", what);
+        return dt__fail(DT_EBADNAME, "the %s name cannot be empty", what);
     len = strlen(name);
     if (len > 256)
         return dt__fail(DT_EBADNAME, "%s name \"%.40s...\" is %zu bytes, the limit is 256",
