@@ -177,9 +177,11 @@ typedef struct dt_open_opts {
     dt_limits limits;
     int eager;             /* 1: read all metadata at open (default: each
                               group's when it is first used) */
+    int external_links;    /* 1: follow HDF5 external links (to files beside
+                              this one); 0: opening such a file fails */
 } dt_open_opts;
 
-#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0}
+#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0, 0}
 
 typedef struct dt_write_opts {
     unsigned version;      /* 1 */
@@ -435,6 +437,10 @@ DT_EXTERN int dt_var_set_source(dt_var *var, const dt_source_ops *ops,
                                 void *ctx);
 /* 1 when the data is behind a lazy source. */
 DT_EXTERN int dt_var_is_lazy(const dt_var *var);
+/* How the file reaches this variable when not by a plain link of its own:
+ * "soft link to /g/v", "external link to f.h5:/v", "hard link: same data
+ * as /g1/v"; NULL otherwise. Borrowed. */
+DT_EXTERN const char *dt_var_link(const dt_var *var);
 
 /* Elements a selection covers. */
 DT_EXTERN int dt_slab_nelems(uint64_t *out, const dt_var *var,

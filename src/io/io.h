@@ -42,6 +42,8 @@ const dt_limits *dt__tree_limits(const dt_tree *tree);
  * ancestors. free_ctx(ctx) runs when the group goes. */
 void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
                          void *ctx, void (*free_ctx)(void *ctx));
+/* Note how the file links to a variable (dt_var_link); NULL clears. */
+int dt__var_set_link(dt_var *var, const char *text);
 /* Set a reserved attribute anyway (readers keep e.g. _FillValue as it is). */
 int dt__attrs_set_raw(dt_attrs *attrs, const char *name, dt_type type,
                       size_t n, const void *vals, unsigned flags);

@@ -56,6 +56,7 @@ struct dt_var {
     void *data;            /* in memory: every element; NULL: none yet */
     const dt_source_ops *src;
     void *src_ctx;
+    char *link;            /* how the file links to it, or NULL */
 };
 
 struct dt_node {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/io.h"
 #include "model.h"
 
 /* ---- definition ---- */
@@ -40,6 +41,7 @@ void dt__var_free(dt_var *v)
         free(v->enums[i].name);
     free(v->enums);
     dt__attrs_clear(&v->attrs);
+    free(v->link);
     free(v->name);
     free(v);
 }
@@ -350,6 +352,21 @@ size_t dt_var_codec_count(const dt_var *var) { return var ? var->ncodecs : 0; }
 int dt_var_big_endian(const dt_var *var) { return var ? var->big_endian : 0; }
 size_t dt_var_enum_count(const dt_var *var) { return var ? var->nenums : 0; }
 int dt_var_is_lazy(const dt_var *var) { return var && var->src; }
+const char *dt_var_link(const dt_var *var) { return var ? var->link : NULL; }
+
+int dt__var_set_link(dt_var *var, const char *text)
+{
+    char *copy = NULL;
+
+    if (text) {
+        copy = dt__strdup(text);
+        if (!copy)
+            return DT_ENOMEM;
+    }
+    free(var->link);
+    var->link = copy;
+    return DT_OK;
+}
 
 const char *dt_var_dim(const dt_var *var, size_t i)
 {
@@ -1049,7 +1066,9 @@ int dt__var_copy(dt_var **out, const dt_var *src, dt_node *dst)
         return rc;
     v->is_coord = src->is_coord;
     v->big_endian = src->big_endian;
-    rc = dt__attrs_copy(&v->attrs, &src->attrs);
+    rc = dt__var_set_link(v, src->link);
+    if (rc == DT_OK)
+        rc = dt__attrs_copy(&v->attrs, &src->attrs);
     if (rc == DT_OK && src->chunks)
         rc = dt_var_set_chunks(v, src->chunks);
     if (rc == DT_OK && src->fill)

@@ -74,13 +74,13 @@ END_TEST
 
 START_TEST(type_name_buffer_too_small)
 {
-    char buf[8];
+    char buf[10];
 
-    ck_assert_int_eq(dt_type_name(buf, sizeof buf, DT_INT8), DT_OK);
+    ck_assert_int_eq(dt_type_name(buf, 8, DT_INT8), DT_OK);
     ck_assert_str_eq(buf, "int8");
     /* "complex128" needs 11 bytes */
-    tu_assert_rc(dt_type_name(buf, sizeof buf, DT_COMPLEX128), DT_EINVAL, "8 bytes");
-    tu_assert_rc(dt_type_name(buf, 10, DT_COMPLEX128), DT_EINVAL, "10 bytes");
+    tu_assert_rc(dt_type_name(buf, 8, DT_COMPLEX128), DT_EINVAL, "8 bytes");
+    tu_assert_rc(dt_type_name(buf, sizeof buf, DT_COMPLEX128), DT_EINVAL, "10 bytes");
     {
         char exact[11];
 

@@ -19,6 +19,8 @@ typedef struct cli_cmd {
 /* Print "dtree: MESSAGE" for the last library error and return EXIT_BAD_FILE
  * (or EXIT_USAGE for invalid arguments). */
 int cli_fail(void);
+/* --no-external-links was given. */
+extern int cli_no_external_links;
 /* Print "dtree CMD: MESSAGE" and a hint, return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

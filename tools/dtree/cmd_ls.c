@@ -256,6 +256,8 @@ static void show_group(FILE *fp, const dt_node *n, prefix *p, const ls_opts *o,
         else if (dt_var_is_coord(v))
             fputs("  [coord]", fp);
         put_storage(fp, v);
+        if (dt_var_link(v))
+            fprintf(fp, "  (%s)", dt_var_link(v));
         fputc('\n', fp);
         if (o->attrs && dt_attrs_count(dt_var_attrs(v))) {
             push(p, last);
@@ -343,8 +345,13 @@ static void json_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth,
             fputs(c ? ", " : "", fp);
             put_json_str(fp, dt_var_codec(v, c));
         }
-        fprintf(fp, "], \"coord\": %s, \"index\": %s}", dt_var_is_coord(v) ? "true" : "false",
-                dt_var_is_index(v) ? "true" : "false");
+        fprintf(fp, "], \"coord\": %s, \"index\": %s, \"link\": ",
+                dt_var_is_coord(v) ? "true" : "false", dt_var_is_index(v) ? "true" : "false");
+        if (dt_var_link(v))
+            put_json_str(fp, dt_var_link(v));
+        else
+            fputs("null", fp);
+        fputc('}', fp);
     }
     fputs("]}", fp);
     if (o->max_depth >= 0 && depth >= o->max_depth)
@@ -429,8 +436,12 @@ static void yaml_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth)
             fputs(c ? ", " : "", fp);
             put_yaml_str(fp, dt_var_codec(v, c));
         }
-        fprintf(fp, "]\n        coord: %s\n        index: %s",
+        fprintf(fp, "]\n        coord: %s\n        index: %s\n        link: ",
                 dt_var_is_coord(v) ? "true" : "false", dt_var_is_index(v) ? "true" : "false");
+        if (dt_var_link(v))
+            put_yaml_str(fp, dt_var_link(v));
+        else
+            fputs("null", fp);
     }
     fputc('\n', fp);
     if (o->max_depth >= 0 && depth >= o->max_depth)

@@ -22,7 +22,8 @@ static const cli_cmd commands[] = {
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: dtree [--help] [--version] COMMAND [ARGS]\n"
+            "usage: dtree [--help] [--version] [--threads N] [--no-external-links]\n"
+            "             COMMAND [ARGS]\n"
             "\n"
             "Inspect and convert hierarchical scientific data: netCDF-4/HDF5 files,\n"
             "Zarr stores and YAML tree documents.\n"
@@ -33,10 +34,18 @@ static void usage(FILE *fp)
     fprintf(fp, "  %-10s %s\n", "help", "show the help of a command");
     fprintf(fp,
             "\n"
+            "Options:\n"
+            "  --threads N          threads that decode chunks (default: DTREE_THREADS,\n"
+            "                       else the number of cores)\n"
+            "  --no-external-links  refuse HDF5 files with external links instead of\n"
+            "                       following them to files beside the file\n"
+            "\n"
             "Objects inside a file are named FILE:/group/var.\n"
             "Exit status: 0 success, 1 the file could not be read, 2 usage error.\n"
             "See dtree(1) and 'dtree help COMMAND'.\n");
 }
+
+int cli_no_external_links;
 
 int cli_fail(void)
 {
@@ -89,17 +98,36 @@ int cli_split_target(const char *arg, char **file, char **object)
     return 0;
 }
 
+/* Global options, set before the subcommand runs. */
+static unsigned cli_threads;      /* 0: DTREE_THREADS, else the cores */
+
+static int parse_threads(const char *text, unsigned *out)
+{
+    char *end;
+    unsigned long n = strtoul(text, &end, 10);
+
+    if (!*text || *end || n == 0 || n > 1024)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
 int cli_open(dt_tree **out, const char *file, int keep_layout)
 {
     dt_open_opts o = DT_OPEN_OPTS_INIT;
     const char *threads = getenv("DTREE_THREADS");
 
-    if (threads && *threads)
-        o.threads = (unsigned)strtoul(threads, NULL, 10);
+    if (cli_threads)
+        o.threads = cli_threads;
+    else if (threads && *threads && parse_threads(threads, &o.threads) < 0)
+        fprintf(stderr, "dtree: ignoring DTREE_THREADS=%s (a number from 1 to 1024)\n", threads);
     /* show files as they are: groups that break alignment are cut off from
      * inheritance rather than refused; copies of coordinates are kept */
     o.align = DT_ALIGN_RELAXED;
     o.keep_layout = keep_layout;
+    /* like h5dump, follow external links (to files beside this one) unless
+     * the user says not to */
+    o.external_links = !cli_no_external_links;
     return dt_tree_open(out, file, &o);
 }
 
@@ -107,6 +135,29 @@ int main(int argc, char **argv)
 {
     const char *name;
 
+    /* global options come before the command */
+    while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-' &&
+           strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "--version") != 0) {
+        if (strcmp(argv[1], "--no-external-links") == 0) {
+            cli_no_external_links = 1;
+        } else if (strcmp(argv[1], "--threads") == 0 || strncmp(argv[1], "--threads=", 10) == 0) {
+            const char *v = argv[1][9] == '=' ? argv[1] + 10 : argc > 2 ? argv[2] : "";
+
+            if (parse_threads(v, &cli_threads) < 0) {
+                fprintf(stderr, "dtree: --threads takes a number from 1 to 1024, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+            if (argv[1][9] != '=') {
+                argv++;
+                argc--;
+            }
+        } else {
+            fprintf(stderr, "dtree: unknown option '%s'. See 'dtree --help'.\n", argv[1]);
+            return EXIT_USAGE;
+        }
+        argv++;
+        argc--;
+    }
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -281,6 +281,7 @@ typedef struct rdset {
     int is_scale, dim_only;
     size_t *ax_grp, *ax_dim; /* per axis: the group declaring its dim, and
                                 the dim's index there */
+    char *note;             /* soft / external / shared hard link, for ls */
 } rdset;
 
 typedef struct rscale {     /* a scale dataset and the dim it declares */
@@ -310,6 +311,9 @@ typedef struct reader {
     size_t nseen, capseen, revisits;
     int has_scales;
     unsigned long phony_next;
+    int external_links;     /* dt_open_opts.external_links */
+    size_t *dset_at;        /* hash of dataset keys -> index in d */
+    size_t capdset;
 } reader;
 
 static int grow(void *pp, size_t *cap, size_t n, size_t esize)
@@ -354,7 +358,9 @@ static void reader_clear(reader *r)
         free(d->max);
         free(d->ax_grp);
         free(d->ax_dim);
+        free(d->note);
     }
+    free(r->dset_at);
     free(r->g);
     free(r->d);
     free(r->sc);
@@ -439,6 +445,74 @@ static int seen_add(reader *r, const dt__h5key *key, int *again)
     r->seen[i] = *key;
     r->nseen++;
     return DT_OK;
+}
+
+/* The dataset first reached at this object address, or NONE; records
+ * index di for it otherwise. A second hard link to a dataset is listed
+ * under its own path too (FORMAT.md), with a note naming the first. */
+static int dset_first(reader *r, size_t di, size_t *first)
+{
+    size_t mask, h;
+
+    *first = NONE;
+    if (2 * (r->nd + 1) > r->capdset) {
+        size_t cap = r->capdset ? r->capdset * 2 : 64, *tab;
+
+        tab = dt__malloc(cap * sizeof *tab);
+        if (!tab)
+            return DT_ENOMEM;
+        for (size_t j = 0; j < cap; j++)
+            tab[j] = NONE;
+        for (size_t j = 0; j < r->capdset; j++) {
+            size_t k = r->dset_at[j];
+
+            if (k == NONE)
+                continue;
+            for (h = key_hash(&r->d[k].key) & (cap - 1); tab[h] != NONE; h = (h + 1) & (cap - 1))
+                ;
+            tab[h] = k;
+        }
+        free(r->dset_at);
+        r->dset_at = tab;
+        r->capdset = cap;
+    }
+    mask = r->capdset - 1;
+    for (h = key_hash(&r->d[di].key) & mask; r->dset_at[h] != NONE; h = (h + 1) & mask) {
+        if (dt__h5_key_eq(&r->d[r->dset_at[h]].key, &r->d[di].key)) {
+            *first = r->dset_at[h];
+            return DT_OK;
+        }
+    }
+    r->dset_at[h] = di;
+    return DT_OK;
+}
+
+/* The note of a soft or external link ("soft link to /a/b"), or NULL. */
+static char *link_note(hid_t gid, const char *name, const link_info *li, hid_t lapl)
+{
+    char *val, *note = NULL;
+    const char *file = NULL, *obj = NULL;
+    size_t n = li->u.val_size;
+
+    if (li->type != H5L_TYPE_SOFT && li->type != H5L_TYPE_EXTERNAL)
+        return NULL;
+    if (n == 0 || n > 65536)
+        return NULL;
+    val = dt__malloc(n + 1);
+    if (!val)
+        return NULL;
+    if (H5Lget_val(gid, name, val, n, lapl) < 0) {
+        free(val);
+        return NULL;
+    }
+    val[n] = '\0';
+    if (li->type == H5L_TYPE_SOFT) {
+        note = dt__aprintf("soft link to %s", val);
+    } else if (H5Lunpack_elink_val(val, n, NULL, &file, &obj) >= 0) {
+        note = dt__aprintf("external link to %s:%s", file, obj);
+    }
+    free(val);
+    return note;
 }
 
 static int add_group(reader *r, size_t parent, const char *name, hid_t gid,
@@ -679,6 +753,18 @@ static int visit_link(reader *r, size_t gi, const char *name, pending **kids,
         free(path);
         return rc;
     }
+    if (li.type == H5L_TYPE_EXTERNAL && !r->external_links) {
+        char *note = link_note(gid, name, &li, r->f->lapl);
+
+        path = child_path(r->g[gi].path, name);
+        rc = dt__fail_at(DT_EUNSUPPORTED, r->f->path, path,
+                         "%s: external links are followed only when asked "
+                         "(dt_open_opts.external_links; dtree follows them unless "
+                         "--no-external-links)", note ? note : "an external link");
+        free(note);
+        free(path);
+        return rc;
+    }
     info_key(&key, &oi);
     if (oi.type == H5O_TYPE_GROUP) {
         hid_t cg;
@@ -730,7 +816,26 @@ static int visit_link(reader *r, size_t gi, const char *name, pending **kids,
             free(path);
             return rc;
         }
-        return add_dataset(r, gi, name, did);
+        rc = add_dataset(r, gi, name, did);
+        if (rc == DT_OK && r->nd > 0 && r->d[r->nd - 1].grp == gi &&
+            r->d[r->nd - 1].link && strcmp(r->d[r->nd - 1].link, name) == 0) {
+            rdset *d = &r->d[r->nd - 1];
+            size_t first;
+
+            /* soft and external links are named as such; among hard links
+             * the first one met is the dataset's own path */
+            d->note = link_note(gid, name, &li, r->f->lapl);
+            first = NONE;
+            if (li.type == H5L_TYPE_HARD)
+                rc = dset_first(r, r->nd - 1, &first);
+            if (rc == DT_OK && !d->note && first != NONE) {
+                char *fp = child_path(r->g[r->d[first].grp].path, var_name(r->d[first].link));
+
+                d->note = fp ? dt__aprintf("hard link: same data as %s", fp) : NULL;
+                free(fp);
+            }
+        }
+        return rc;
     }
     return DT_OK; /* named datatypes are types, not data */
 }
@@ -1204,7 +1309,10 @@ static int add_variable(reader *r, dt_node *node, size_t di)
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
     }
-    rc = dt__h5_source_attach(var, r->f, d->did, &t,
+    if (d->note)
+        rc = dt__var_set_link(var, d->note);
+    if (rc == DT_OK)
+        rc = dt__h5_source_attach(var, r->f, d->did, &t,
                               fill_str ? (const void *)&fill_str
                               : has_fill ? (const void *)fill : NULL);
     d->did = H5I_INVALID_HID;
@@ -1362,6 +1470,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
         goto out;
     }
     r->f = f;
+    r->external_links = opts->external_links;
     root = H5Gopen2(f->fid, "/", f->lapl);
     if (root < 0 || dt__h5_key(&key, root) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, path, "/", "cannot open the root group");
