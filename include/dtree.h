@@ -520,6 +520,46 @@ DT_EXTERN const void *dt_attr_data(const dt_attr *attr);
 DT_EXTERN int dt_attr_name_reserved(const char *name);
 
 /* ------------------------------------------------------------------------ */
+/* Queries (dtree-query(7) has the grammar)                                 */
+
+/* A compiled query: path globs (with '*', '**' and '?'), dim(time),
+ * dtype(float32), ndim > 2, size > 1e6, @units == "K", @long_name ~ "temp",
+ * has(@_FillValue), is(coord), joined with and, or, not and parentheses.
+ * Immutable once compiled: one query may be matched from several threads. */
+typedef struct dt_query dt_query;
+
+typedef struct dt_query_opts {
+    unsigned version;      /* 1 */
+    dt_limits limits;      /* max_depth bounds the nesting of parentheses
+                              and `not` */
+    size_t *error_column;  /* when not NULL: set to the 1-based column of a
+                              syntax error (0 on success or for other errors) */
+} dt_query_opts;
+
+#define DT_QUERY_OPTS_INIT {1, DT_LIMITS_INIT, NULL}
+
+/* Compile a query. A syntax error is DT_EINVAL with the message
+ * `query "TEXT": column N: problem`; nesting deeper than limits.max_depth is
+ * DT_ELIMIT. */
+DT_EXTERN int dt_query_compile(dt_query **out, const char *text,
+                               const dt_query_opts *opts);
+DT_EXTERN void dt_query_free(dt_query *q);
+/* The text the query was compiled from; borrowed, valid until dt_query_free. */
+DT_EXTERN const char *dt_query_text(const dt_query *q);
+/* 1 when the group or the variable matches, 0 when not, or a negative code
+ * (a group of an opened file failed to load). */
+DT_EXTERN int dt_query_match_node(const dt_query *q, const dt_node *node);
+DT_EXTERN int dt_query_match_var(const dt_query *q, const dt_var *var);
+
+/* Called for every match: var is NULL for a group. Non-zero stops the run. */
+typedef int (*dt_query_fn)(const dt_node *node, const dt_var *var, void *ud);
+/* Match every group of the subtree at start and every variable of those
+ * groups, depth-first: a group, its variables, then its children. Returns
+ * DT_OK, fn's non-zero value, or a negative code. */
+DT_EXTERN int dt_query_run(const dt_query *q, const dt_node *start,
+                           dt_query_fn fn, void *ud);
+
+/* ------------------------------------------------------------------------ */
 /* Manifests                                                                */
 
 typedef struct dt_manifest_opts {
