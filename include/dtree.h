@@ -559,6 +559,50 @@ typedef int (*dt_query_fn)(const dt_node *node, const dt_var *var, void *ud);
 DT_EXTERN int dt_query_run(const dt_query *q, const dt_node *start,
                            dt_query_fn fn, void *ud);
 
+/* ---- Label selection (xarray's isel and sel on a tree) ---- */
+
+/* Indexers: per dimension, positions ("time=0:10", "time=-1") or labels
+ * ("time=2000-01-01", "lat=10.5:20"), resolved in each group against the
+ * index coordinate it sees (inherited ones too). Labels of coordinates with
+ * CF time units ("days since 2000-01-01", calendar attribute) are dates. */
+typedef struct dt_indexers dt_indexers;
+
+#define DT_BY_POSITION 0u /* dt_indexers_add: isel, numpy-style positions */
+#define DT_BY_LABEL 1u    /* dt_indexers_add: sel, coordinate values */
+
+DT_EXTERN int dt_indexers_new(dt_indexers **out);
+DT_EXTERN void dt_indexers_free(dt_indexers *ix);
+/* Add "DIM=SPEC". Positions: an integer (drops the dimension) or a slice
+ * start:stop:step. Labels: a value (drops the dimension), or a slice
+ * lo:hi[:step] that keeps the labels between lo and hi inclusive. A syntax
+ * error is DT_EINVAL naming the column; a dimension given twice too. */
+DT_EXTERN int dt_indexers_add(dt_indexers *ix, const char *arg, unsigned how);
+DT_EXTERN size_t dt_indexers_count(const dt_indexers *ix);
+
+typedef enum {
+    DT_SEL_EXACT = 0,  /* a label must be in the coordinate */
+    DT_SEL_NEAREST = 1 /* the nearest label; slice ends snap to the nearest */
+} dt_sel_method;
+
+typedef struct dt_select_opts {
+    unsigned version;       /* 1 */
+    dt_sel_method method;   /* how labels are found */
+    const dt_query *query;  /* keep only matching variables (and the
+                               coordinates they use); NULL: all of them */
+} dt_select_opts;
+
+#define DT_SELECT_OPTS_INIT {1, DT_SEL_EXACT, NULL}
+
+/* A new tree holding the subtree at start (its root is start, with the
+ * index coordinates start inherits), cut down by the indexers (ix may be
+ * NULL or empty). Variables stay lazy: each reads its selection from the
+ * original variable when read. The new tree borrows the original's data:
+ * free it before the tree it came from. A dimension that no group of the
+ * subtree sees is DT_ENOTFOUND; a missing label DT_ENOTFOUND; positions
+ * out of range DT_ERANGE; messages name the group and the coordinate. */
+DT_EXTERN int dt_tree_select(dt_tree **out, const dt_node *start,
+                             const dt_indexers *ix, const dt_select_opts *opts);
+
 /* ------------------------------------------------------------------------ */
 /* Manifests                                                                */
 
