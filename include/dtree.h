@@ -282,6 +282,10 @@ DT_EXTERN int dt_node_load_all(const dt_node *node);
 
 /* Relaxed trees: a cut group sees nothing of its ancestors. */
 DT_EXTERN int dt_node_is_cut(const dt_node *node);
+/* Why the group was cut: the DT_EALIGN message a strict open would have
+ * given ("group '/b' is not aligned with its parents: ..."), or NULL for a
+ * group that is not cut. Borrowed, valid as long as the group. */
+DT_EXTERN const char *dt_node_cut_reason(const dt_node *node);
 
 DT_EXTERN dt_attrs *dt_node_attrs(const dt_node *node);
 
@@ -620,6 +624,12 @@ typedef struct dt_manifest_opts {
  * hyperslab by hyperslab. */
 DT_EXTERN int dt_tree_manifest(const dt_tree *tree, FILE *fp,
                                const dt_manifest_opts *opts);
+
+/* SHA-256 of the canonical bytes (fixtures/FORMAT.md: little-endian numbers,
+ * strings NUL-ended) of a hyperslab (NULL: the whole variable, whose digest
+ * is the manifest's sha256). The data is read block by block. */
+DT_EXTERN int dt_var_digest(unsigned char out[32], const dt_var *var,
+                            const dt_slab *slab);
 
 #ifdef __cplusplus
 }
