@@ -70,5 +70,7 @@ int cmd_cat(int argc, char **argv);
 void cmd_cat_help(FILE *fp);
 int cmd_manifest(int argc, char **argv);
 void cmd_manifest_help(FILE *fp);
+int cmd_query(int argc, char **argv);
+void cmd_query_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */

@@ -13,6 +13,8 @@ const cli_cmd cli_commands[] = {
      cmd_ls, cmd_ls_help},
     {"cat", "print values of a variable or a hyperslab (numpy-style selection)",
      cmd_cat, cmd_cat_help},
+    {"query", "find groups and variables; select by index or label (isel, sel)",
+     cmd_query, cmd_query_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
     {NULL, NULL, NULL, NULL},
