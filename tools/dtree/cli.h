@@ -72,5 +72,7 @@ int cmd_manifest(int argc, char **argv);
 void cmd_manifest_help(FILE *fp);
 int cmd_query(int argc, char **argv);
 void cmd_query_help(FILE *fp);
+int cmd_check(int argc, char **argv);
+void cmd_check_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */

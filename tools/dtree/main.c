@@ -15,6 +15,8 @@ const cli_cmd cli_commands[] = {
      cmd_cat, cmd_cat_help},
     {"query", "find groups and variables; select by index or label (isel, sel)",
      cmd_query, cmd_query_help},
+    {"check", "lint a tree: alignment, coordinates, fill values, CF basics",
+     cmd_check, cmd_check_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
     {NULL, NULL, NULL, NULL},
