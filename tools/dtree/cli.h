@@ -74,5 +74,7 @@ int cmd_query(int argc, char **argv);
 void cmd_query_help(FILE *fp);
 int cmd_check(int argc, char **argv);
 void cmd_check_help(FILE *fp);
+int cmd_diff(int argc, char **argv);
+void cmd_diff_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */

@@ -17,6 +17,8 @@ const cli_cmd cli_commands[] = {
      cmd_query, cmd_query_help},
     {"check", "lint a tree: alignment, coordinates, fill values, CF basics",
      cmd_check, cmd_check_help},
+    {"diff", "compare two trees: structure, attributes, types and data",
+     cmd_diff, cmd_diff_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
     {NULL, NULL, NULL, NULL},
