@@ -76,5 +76,7 @@ int cmd_check(int argc, char **argv);
 void cmd_check_help(FILE *fp);
 int cmd_diff(int argc, char **argv);
 void cmd_diff_help(FILE *fp);
+int cmd_complete(int argc, char **argv);
+void cmd_complete_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */
