@@ -912,7 +912,7 @@ static int include_coords(sel_ctx *c, const dt_var *v)
         dt_coord_info ci;
 
         if (dt_node_coord_find(&ci, v->node, v->dims[k], DT_INHERIT_INDEXES) == DT_OK &&
-            ci.is_index)
+            ci.is_index && ci.var != v)
             rc = include_var(&unused, c, ci.var);
         else
             dt_error_clear();
@@ -924,7 +924,7 @@ static int include_coords(sel_ctx *c, const dt_var *v)
         for (char *tok = strtok_r(names, " \t\r\n", &save); tok && rc == DT_OK;
              tok = strtok_r(NULL, " \t\r\n", &save)) {
             for (size_t i = 0; i < v->node->nvars && rc == DT_OK; i++) {
-                if (strcmp(v->node->vars[i]->name, tok) == 0)
+                if (strcmp(v->node->vars[i]->name, tok) == 0 && v->node->vars[i] != v)
                     rc = include_var(&unused, c, v->node->vars[i]);
             }
         }
@@ -948,6 +948,19 @@ static int include_var(dt_var **out, sel_ctx *c, const dt_var *v)
         if (c->b[i].orig == v) {
             *out = c->b[i].copy;
             return DT_OK;
+        }
+    }
+    /* a query picks variables out of order: their coordinates go first, as
+     * in the files they come from; a whole subtree keeps its order */
+    if (c->query) {
+        rc = include_coords(c, v);
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < c->nb; i++) {
+            if (c->b[i].orig == v) {
+                *out = c->b[i].copy;
+                return DT_OK;
+            }
         }
     }
     rc = place(&ng, c, v->node);
@@ -1014,7 +1027,7 @@ static int include_var(dt_var **out, sel_ctx *c, const dt_var *v)
     c->nb++;
     *out = nv;
     /* after it is recorded, so a coordinate including itself stops here */
-    return include_coords(c, v);
+    return c->query ? DT_OK : include_coords(c, v);
 }
 
 /* Own dimensions of a group that no variable brought along (netCDF's
