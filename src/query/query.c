@@ -591,8 +591,10 @@ static int parse_call(parser *p, qnode **out)
             break;
         if (p->tok.kind == T_RPAREN) {
             rc = lex(p);
+            if (rc < 0)
+                break;
             *out = n;
-            return rc;
+            return DT_OK;
         }
         if (p->tok.kind != T_COMMA) {
             rc = perr(p, DT_EINVAL, p->tok.col, "expected ',' or ')' in %s(), found %s",
