@@ -715,26 +715,6 @@ out:
     return rc;
 }
 
-/* Creation order when the object tracks it, else name order (HDF5 and
- * netCDF-C both list that way). */
-static H5_index_t attr_index(hid_t obj)
-{
-    H5I_type_t it = H5Iget_type(obj);
-    hid_t cpl = it == H5I_GROUP ? H5Gget_create_plist(obj)
-                : it == H5I_DATASET ? H5Dget_create_plist(obj)
-                : H5I_INVALID_HID;
-    unsigned crt = 0;
-    H5_index_t idx = H5_INDEX_NAME;
-
-    if (cpl >= 0) {
-        if (H5Pget_attr_creation_order(cpl, &crt) >= 0 &&
-            (crt & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(cpl);
-    }
-    return idx;
-}
-
 static herr_t collect_attr(hid_t obj, const char *name, const H5A_info_t *ai,
                            void *ud)
 {
@@ -743,34 +723,41 @@ static herr_t collect_attr(hid_t obj, const char *name, const H5A_info_t *ai,
     return dt__h5_names_add(ud, name) < 0 ? -1 : 0;
 }
 
-int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
-                      const char *objpath)
+int dt__h5_attr_crt_order(hid_t cpl)
 {
-    H5_index_t idx = attr_index(obj);
-    dt__h5names nl = {NULL, 0, 0};
+    unsigned crt = 0;
+
+    return cpl >= 0 && H5Pget_attr_creation_order(cpl, &crt) >= 0 &&
+           (crt & H5P_CRT_ORDER_TRACKED) != 0;
+}
+
+/* Creation order when the object tracks it, else name order (HDF5 and
+ * netCDF-C both list that way). */
+int dt__h5_list_attrs(dt__h5names *out, hid_t obj, int crt)
+{
     hsize_t pos = 0;
     herr_t st;
-    int rc = DT_OK;
 
     dt_error_clear();
-    st = H5Aiterate2(obj, idx, H5_ITER_INC, &pos, collect_attr, &nl);
-    if (st < 0 && idx == H5_INDEX_CRT_ORDER && dt_error_last()->code != DT_ENOMEM) {
+    st = H5Aiterate2(obj, crt ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME, H5_ITER_INC,
+                     &pos, collect_attr, out);
+    if (st < 0 && crt && dt_error_last()->code != DT_ENOMEM) {
         /* tracked but not indexed: name order */
         dt__h5_err_text(NULL, 0);
-        dt__h5_names_free(&nl);
+        dt__h5_names_free(out);
         pos = 0;
-        st = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_attr, &nl);
+        st = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_attr, out);
     }
-    if (st < 0) {
-        rc = dt_error_last()->code == DT_ENOMEM
-                 ? DT_ENOMEM
-                 : dt__h5_fail(DT_EFORMAT, f->path, objpath,
-                               "cannot list the attributes");
-        dt__h5_names_free(&nl);
-        return rc;
-    }
-    for (size_t i = 0; i < nl.n && rc == DT_OK; i++) {
-        const char *name = nl.names[i];
+    return st < 0 ? -1 : 0;
+}
+
+int dt__h5_read_attr_list(dt_attrs *dst, hid_t obj, const dt__h5file *f,
+                          const char *objpath, const dt__h5names *nl)
+{
+    int rc = DT_OK;
+
+    for (size_t i = 0; i < nl->n && rc == DT_OK; i++) {
+        const char *name = nl->names[i];
         hid_t aid;
 
         if (dt__h5_attr_hidden(name))
@@ -791,19 +778,37 @@ int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
             dt__err_locate(rc, f->path, objpath);
         H5Aclose(aid);
     }
+    return rc;
+}
+
+int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, int crt, const dt__h5file *f,
+                      const char *objpath)
+{
+    dt__h5names nl = {NULL, 0, 0};
+    int rc;
+
+    if (dt__h5_list_attrs(&nl, obj, crt) < 0) {
+        rc = dt_error_last()->code == DT_ENOMEM
+                 ? DT_ENOMEM
+                 : dt__h5_fail(DT_EFORMAT, f->path, objpath,
+                               "cannot list the attributes");
+        dt__h5_names_free(&nl);
+        return rc;
+    }
+    rc = dt__h5_read_attr_list(dst, obj, f, objpath, &nl);
     dt__h5_names_free(&nl);
     return rc;
 }
 
+/* Callers mostly know the attribute is there (from a listing): no
+ * H5Aexists first, which walks the attribute messages as H5Aopen does. */
 static hid_t open_attr(hid_t obj, const char *name)
 {
-    htri_t ex = H5Aexists(obj, name);
+    hid_t aid = H5Aopen(obj, name, H5P_DEFAULT);
 
-    if (ex <= 0) {
+    if (aid < 0)
         dt__h5_err_text(NULL, 0);
-        return H5I_INVALID_HID;
-    }
-    return H5Aopen(obj, name, H5P_DEFAULT);
+    return aid;
 }
 
 char *dt__h5_attr_string(hid_t obj, const char *name)
