@@ -150,11 +150,22 @@ static void scale_new(hid_t loc, const char *name, hsize_t size, int unlimited,
     H5Dclose(d);
 }
 
+static void ints_attr(hid_t obj, const char *name, const int *v, hsize_t n)
+{
+    hid_t s = H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_INT, s, H5P_DEFAULT, H5P_DEFAULT);
+
+    ck_assert_int_ge(H5Awrite(a, H5T_NATIVE_INT, v), 0);
+    H5Aclose(a);
+    H5Sclose(s);
+}
+
 /* A variable whose axes name the scales at the given paths (NULL: none,
- * as h5py leaves an axis it was not told about). */
-static void var_new(hid_t f, hid_t loc, const char *name, int rank,
-                    const hsize_t *ext, const hsize_t *max,
-                    const char *const *scales)
+ * as h5py leaves an axis it was not told about); dimids, when given, are
+ * its _Netcdf4Coordinates, as netCDF-C writes them. */
+static void var_new_ids(hid_t f, hid_t loc, const char *name, int rank,
+                        const hsize_t *ext, const hsize_t *max,
+                        const char *const *scales, const int *dimids)
 {
     hid_t d = dset_new(loc, name, rank, ext, max);
     hobj_ref_t refs[8];
@@ -181,8 +192,17 @@ static void var_new(hid_t f, hid_t loc, const char *name, int rank,
         H5Sclose(s);
         H5Tclose(vt);
     }
+    if (dimids)
+        ints_attr(d, "_Netcdf4Coordinates", dimids, (hsize_t)rank);
     str_attr(d, "units", "K");
     H5Dclose(d);
+}
+
+static void var_new(hid_t f, hid_t loc, const char *name, int rank,
+                    const hsize_t *ext, const hsize_t *max,
+                    const char *const *scales)
+{
+    var_new_ids(f, loc, name, rank, ext, max, scales, NULL);
 }
 
 /* ---- opening and looking ---- */
@@ -231,6 +251,7 @@ static void write_wide(const char *path)
 {
     hid_t f = file_new(path, 1);
     static const char *const scales[] = {"/time", "/lat", "/lon"};
+    static const int ids[] = {0, 1, 2}, wrong[] = {0, 1, 7};
     const hsize_t ext[] = {2, 3, 4};
 
     /* B1's layout: dims at the root, many groups of variables on them */
@@ -247,7 +268,8 @@ static void write_wide(const char *path)
             char vn[8];
 
             snprintf(vn, sizeof vn, "v%d", v);
-            var_new(f, gid, vn, 3, ext, NULL, scales);
+            /* netCDF-C's ids on some, as h5netcdf leaves them off others */
+            var_new_ids(f, gid, vn, 3, ext, NULL, scales, v ? ids : NULL);
         }
         H5Gclose(gid);
     }
@@ -257,6 +279,8 @@ static void write_wide(const char *path)
         hsize_t five = 5;
 
         var_new(f, gid, "w", 1, &five, NULL, NULL);
+        /* ids that name no dim: DIMENSION_LIST decides */
+        var_new_ids(f, gid, "m", 3, ext, NULL, scales, wrong);
         H5Gclose(gid);
     }
     H5Fclose(f);
@@ -276,6 +300,8 @@ START_TEST(one_group_alone)
     ck_assert_uint_eq(dt_node_var_count(g), 3);
     var_dims(dims, sizeof dims, t, "/g0123/v2");
     ck_assert_str_eq(dims, "time=2,lat=3,lon=4");
+    var_dims(dims, sizeof dims, t, "/g0123/v0");
+    ck_assert_str_eq(dims, "time=2,lat=3,lon=4");
     /* the root and that group: no walk of the file, no other group built */
     ck_assert_uint_eq(dt__h5_groups_scanned(t->backend), 2);
     ck_assert_int_eq(dt__h5_walked(t->backend), 0);
@@ -287,6 +313,8 @@ START_TEST(one_group_alone)
      * group that has one makes the reader walk the file, once */
     var_dims(dims, sizeof dims, t, "/odd/w");
     ck_assert_str_eq(dims, "phony_dim_3=5");
+    var_dims(dims, sizeof dims, t, "/odd/m");
+    ck_assert_str_eq(dims, "time=2,lat=3,lon=4");
     ck_assert_int_eq(dt__h5_walked(t->backend), 1);
     ck_assert_uint_eq(dt__h5_groups_scanned(t->backend), NGROUPS + 2);
     ck_assert_int_eq(node_at(t, "/g0000")->loaded, 0);

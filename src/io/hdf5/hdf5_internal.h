@@ -65,11 +65,16 @@ typedef struct dt__h5type {
                           class is listed but never read */
     int big_endian;    /* stored big-endian */
     int is_bool;       /* h5py's enum {FALSE, TRUE} over int8 */
+    int borrowed;      /* mem is one of HDF5's own types: never closed */
 } dt__h5type;
 
 /* Map a file datatype. A class libdtree cannot represent at all gives
- * type DT_NONE and DT_OK; a malformed one DT_EFORMAT. */
+ * type DT_NONE and DT_OK; a malformed one DT_EFORMAT. mem is a new type
+ * the caller closes (dt__h5_type_clear). */
 int dt__h5_type_map(dt__h5type *out, hid_t ftype);
+/* The same for a mapping used during one call: mem may be one of HDF5's
+ * native types (borrowed), which spares a copy for the common types. */
+int dt__h5_type_map_brief(dt__h5type *out, hid_t ftype);
 void dt__h5_type_clear(dt__h5type *t);
 /* Vlen string elements of a DT_STRING read: bytes that are not UTF-8 are
  * replaced by U+FFFD, as the reference readers decode them. Returns a new

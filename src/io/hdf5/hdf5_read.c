@@ -264,6 +264,8 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
     return DT_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Object identity                                                          */
 
 /* The key of the object an old-style object reference names, without
  * opening it: such a reference is the object's address in the file that
@@ -314,11 +316,11 @@ typedef struct rdim {
 typedef struct rdset {
     char *link;             /* link name in its group */
     hid_t did;              /* open from the scan until the variable is
-                               built (the source takes it), else closed */
+                               built, else closed */
     dt__h5key key;
     unsigned rc;            /* hard links to the object */
     int hard;               /* reached through a hard link */
-    H5L_type_t ltype;
+    H5L_type_t ltype;       /* the link's type */
     char *note;             /* soft / external / shared hard link, for ls */
     int rank;
     hsize_t *ext, *max;
@@ -355,6 +357,7 @@ typedef struct rgroup {
     char *scan_err;
     int local;              /* phony dims placed without the file-wide walk */
     int needs_ids;          /* a scale's axes wait for file-wide dim ids */
+    int ids_known;          /* every scale here and above has _Netcdf4Dimid */
     int sized;              /* unlimited sizes final */
     int numbered;           /* phony dims named */
     rdset *d;               /* datasets in link order */
@@ -388,6 +391,7 @@ typedef struct reader {
     size_t nseen, capseen, revisits;
     int has_scales;
     int external_links;     /* dt_open_opts.external_links */
+    hid_t refs_mem;         /* DIMENSION_LIST's memory type, made once */
     int walked;             /* the whole file is scanned and numbered */
     int walk_rc;
     char *walk_err;
@@ -489,6 +493,8 @@ static void group_free(rgroup *g)
 
 static void reader_clear(reader *r)
 {
+    if (r->refs_mem >= 0)
+        H5Tclose(r->refs_mem);
     for (size_t i = 0; i < r->ng; i++)
         group_free(r->g[i]);
     free(r->g);
@@ -526,8 +532,7 @@ static const rdim *dim_at(const reader *r, size_t grp, size_t dim)
     return &r->g[grp]->dims[dim];
 }
 
-/* ------------------------------------------------------------------------ */
-/* Object identity                                                          */
+/* Hash sets of object keys: groups met, scales, first paths. */
 
 static size_t key_hash(const dt__h5key *k)
 {
@@ -889,12 +894,13 @@ static int add_dataset(reader *r, size_t gi, const rlink *lk, hid_t did,
         }
         rank = 0;
     }
-    path = child_path(g->path, lk->name);
     if (space < 0 || rank < 0 || sc == H5S_NO_CLASS) {
+        path = child_path(g->path, lk->name);
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataspace");
         goto out;
     }
     if ((uint64_t)rank > r->f->limits.max_rank) {
+        path = child_path(g->path, lk->name);
         rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
                          "%d dimensions, the limit is %" PRIu32, rank,
                          r->f->limits.max_rank);
@@ -934,6 +940,7 @@ static int add_dataset(reader *r, size_t gi, const rlink *lk, hid_t did,
     for (int i = 0; i < rank; i++)
         d->ax_grp[i] = d->ax_dim[i] = NONE;
     if (rank > 0 && H5Sget_simple_extent_dims(space, d->ext, d->max) < 0) {
+        path = child_path(g->path, lk->name);
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataset");
         goto out;
     }
@@ -1162,6 +1169,12 @@ static int declare_scales(reader *r, size_t gi)
     rgroup *g = r->g[gi];
     int rc;
 
+    g->ids_known = g->parent == NONE || r->g[g->parent]->ids_known;
+    for (size_t i = 0; i < g->nd; i++) {
+        if (g->d[i].is_scale && !(g->d[i].has & HAS_DIMID))
+            g->ids_known = 0;
+    }
+
     for (size_t i = 0; i < g->nd; i++) {
         rdset *d = &g->d[i];
         const char *dname = var_name(d->link);
@@ -1213,7 +1226,9 @@ static int resolve_dimlist(reader *r, size_t gi, rdset *d)
         rc = DT_EFORMAT;
         goto out;
     }
-    mem = H5Tvlen_create(H5T_STD_REF_OBJ);
+    if (r->refs_mem < 0)
+        r->refs_mem = H5Tvlen_create(H5T_STD_REF_OBJ);
+    mem = r->refs_mem;
     vl = dt__calloc((size_t)np + 1, sizeof *vl);
     if (!vl) {
         rc = DT_ENOMEM;
@@ -1270,8 +1285,6 @@ out:
         H5Dvlen_reclaim(mem, space, H5P_DEFAULT, vl);
     free(vl);
     free(path);
-    if (mem >= 0)
-        H5Tclose(mem);
     if (space >= 0)
         H5Sclose(space);
     if (aid >= 0)
@@ -1279,42 +1292,61 @@ out:
     return rc;
 }
 
-/* A multi-dimensional scale's axes by _Netcdf4Coordinates, with the ids of
- * the scales its group sees. Ids are file-wide: _Netcdf4Dimid where it is
- * written, else the next free one in traversal order, which only the whole
- * file gives. Returns 1 when the ids it needs are all written. */
-static int resolve_coords_local(reader *r, size_t gi, rdset *d)
+/* Axes by dimension id (_Netcdf4Coordinates), with the ids of the scales
+ * group gi sees. Ids are file-wide: _Netcdf4Dimid where it is written,
+ * else the next free one in traversal order, which only the whole file
+ * gives: returns 0 (nothing set) unless every id it needs is written. */
+static int axes_by_id(reader *r, size_t gi, rdset *d, const int *ids, long n)
 {
-    size_t chain[256], n = 0;
+    size_t chain[256], depth = 0;
 
+    if (!r->g[gi]->ids_known)
+        return 0;
     for (size_t a = gi; a != NONE; a = r->g[a]->parent) {
-        if (n == sizeof chain / sizeof *chain)
+        if (depth == sizeof chain / sizeof *chain)
             return 0;
-        chain[n++] = a;
-    }
-    for (size_t c = 0; c < n; c++) {
-        const rgroup *g = r->g[chain[c]];
-
-        for (size_t i = 0; i < g->nd; i++) {
-            if (g->d[i].is_scale && !(g->d[i].has & HAS_DIMID))
-                return 0;
-        }
+        chain[depth++] = a;
     }
     /* netCDF-C's order: ancestors first; the last match wins */
-    while (n-- > 0) {
-        const rgroup *g = r->g[chain[n]];
+    while (depth-- > 0) {
+        const rgroup *g = r->g[chain[depth]];
 
         for (size_t i = 0; i < g->nd; i++) {
             const rdset *s = &g->d[i];
 
             if (!s->is_scale)
                 continue;
-            for (long ax = 0; ax < d->ncoords && ax < d->rank; ax++) {
-                if (s->dimid == d->coords[ax]) {
+            for (long ax = 0; ax < n && ax < d->rank; ax++) {
+                if (s->dimid == ids[ax]) {
                     d->ax_grp[ax] = g->idx;
                     d->ax_dim[ax] = s->sdim;
                 }
             }
+        }
+    }
+    return 1;
+}
+
+/* A variable's axes by its _Netcdf4Coordinates, which netCDF-C writes on
+ * every variable and trusts before DIMENSION_LIST: a small integer read
+ * instead of a list of references to convert. Only when every axis finds
+ * a dim that way; otherwise (0) DIMENSION_LIST decides, as before. */
+static int resolve_by_coords(reader *r, size_t gi, rdset *d)
+{
+    int ids[H5S_MAX_RANK];
+    long n;
+
+    if (!r->g[gi]->ids_known || d->rank > H5S_MAX_RANK)
+        return 0;
+    n = dt__h5_attr_read(d->did, "_Netcdf4Coordinates", H5T_NATIVE_INT, ids,
+                         (size_t)d->rank, 4096);
+    if (n != d->rank || !axes_by_id(r, gi, d, ids, n))
+        return 0;
+    for (int ax = 0; ax < d->rank; ax++) {
+        if (d->ax_grp[ax] == NONE) {
+            for (int k = 0; k < d->rank; k++)
+                d->ax_grp[k] = d->ax_dim[k] = NONE;
+            return 0;
         }
     }
     return 1;
@@ -1336,17 +1368,20 @@ static int resolve_scaled(reader *r, size_t gi)
             continue;
         if (d->is_scale) {
             if (d->rank > 1 && d->ncoords >= 0) {
-                if (!resolve_coords_local(r, gi, d))
+                if (!axes_by_id(r, gi, d, d->coords, d->ncoords))
                     g->needs_ids = 1;
             } else {
                 d->ax_grp[0] = gi;
                 d->ax_dim[0] = d->sdim;
             }
+        } else if ((d->has & HAS_COORDS) && d->listed && resolve_by_coords(r, gi, d)) {
+            continue;
         } else if ((d->has & HAS_DIMLIST) &&
                    (d->listed || H5Aexists(d->did, "DIMENSION_LIST") > 0)) {
             rc = resolve_dimlist(r, gi, d);
+        } else if (!d->listed) {
+            dt__h5_err_text(NULL, 0);
         }
-        dt__h5_err_text(NULL, 0);
     }
     return rc;
 }
@@ -1857,10 +1892,12 @@ static int var_fill(const reader *r, const rdset *d, hid_t did, const dt__h5type
     /* netCDF-C lists enum fills only through _FillValue */
     if (r->f->nc4 && cls == DT_ENUM)
         return DT_OK;
-    if (H5Pfill_value_defined(dcpl, &st) >= 0 && st == H5D_FILL_VALUE_USER_DEFINED &&
-        H5Pget_fill_value(dcpl, t->mem, buf) >= 0)
+    if (H5Pfill_value_defined(dcpl, &st) < 0)
+        dt__h5_err_text(NULL, 0);
+    else if (st == H5D_FILL_VALUE_USER_DEFINED && H5Pget_fill_value(dcpl, t->mem, buf) >= 0)
         *has = 1;
-    dt__h5_err_text(NULL, 0);
+    else if (st == H5D_FILL_VALUE_USER_DEFINED)
+        dt__h5_err_text(NULL, 0);
     return DT_OK;
 }
 
@@ -1896,7 +1933,7 @@ static int add_variable(reader *r, dt_node *node, size_t gi, size_t di)
     const char *dims[H5S_MAX_RANK];
     uint64_t shape[H5S_MAX_RANK], chunks[H5S_MAX_RANK];
     hsize_t hchunks[H5S_MAX_RANK];
-    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0};
+    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0, 0};
     hid_t ftype = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     unsigned char *fill = NULL;
     char *fill_str = NULL, *path = child_path(g->path, var_name(d->link));
@@ -1919,7 +1956,7 @@ static int add_variable(reader *r, dt_node *node, size_t gi, size_t di)
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataset");
         goto out;
     }
-    rc = dt__h5_type_map(&t, ftype);
+    rc = dt__h5_type_map_brief(&t, ftype);
     if (rc < 0) {
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
@@ -1985,12 +2022,13 @@ static int add_variable(reader *r, dt_node *node, size_t gi, size_t di)
         rc = dt_var_set_fill(var, fill_str ? (const void *)&fill_str
                                            : (const void *)fill);
     }
-    if (rc == DT_OK && !has_fill && t.mem >= 0 && DT_TYPE_CLASS(t.type) != DT_STRING &&
-        H5Pget_fill_value(dcpl, t.mem, fill) >= 0) {
+    if (rc == DT_OK && !has_fill && t.mem >= 0 && DT_TYPE_CLASS(t.type) != DT_STRING) {
         /* no declared fill: past the extent reads what HDF5 would give */
-        has_fill = 1;
+        if (H5Pget_fill_value(dcpl, t.mem, fill) >= 0)
+            has_fill = 1;
+        else
+            dt__h5_err_text(NULL, 0);
     }
-    dt__h5_err_text(NULL, 0);
     if (rc < 0) {
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
@@ -1998,13 +2036,16 @@ static int add_variable(reader *r, dt_node *node, size_t gi, size_t di)
     if (d->note)
         rc = dt__var_set_link(var, d->note);
     if (rc == DT_OK) {
-        char *dpath = child_path(g->path, d->link);
+        /* the dataset's path: the variable's, unless its link has a prefix */
+        char *dpath = strcmp(d->link, var_name(d->link)) == 0 ? path
+                      : child_path(g->path, d->link);
 
         rc = dpath ? dt__h5_source_attach(var, r->f, dpath, d->rank, d->ext, &t,
                                           fill_str ? (const void *)&fill_str
                                           : has_fill ? (const void *)fill : NULL)
                    : DT_ENOMEM;
-        free(dpath);
+        if (dpath != path)
+            free(dpath);
     }
     /* the source opens the dataset again when it is first read */
     dset_close(d);
@@ -2191,6 +2232,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     }
     r->f = f;
     r->external_links = opts->external_links;
+    r->refs_mem = H5I_INVALID_HID;
     root = H5Gopen2(f->fid, "/", f->lapl);
     if (root < 0 || dt__h5_key(&key, root) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, path, "/", "cannot open the root group");

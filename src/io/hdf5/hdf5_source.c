@@ -57,7 +57,7 @@ static int src_open(h5src *s, const dt_var *var)
     if (s->did < 0) {
         hid_t did = H5Dopen2(s->f->fid, s->dpath, s->f->dapl);
         hid_t ftype = did >= 0 ? H5Dget_type(did) : H5I_INVALID_HID;
-        dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0};
+        dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0, 0};
 
         if (ftype >= 0 && dt__h5_type_map(&t, ftype) == DT_OK && t.type == s->type &&
             t.mem >= 0) {
