@@ -273,11 +273,17 @@ typedef int (*dt_node_visit_fn)(dt_node *node, void *ud);
 DT_EXTERN int dt_node_walk(dt_node *node, dt_node_visit_fn fn, void *ud);
 
 /* Read the group's metadata now if the file has not been read that far
- * (groups of an opened file load on first use). DT_OK, or the error that
- * loading it gave; accessors that return counts give 0 for a group that
- * failed to load and set this error. */
+ * (groups of an opened file load on first use, parents first: a netCDF-4
+ * file is read group by group). DT_OK, or the error that loading it gave;
+ * accessors that return counts give 0 for a group that failed to load and
+ * set this error. What a loaded group shows is final: loading others never
+ * changes it. Numbering phony dimensions (HDF5 axes without a scale) or
+ * naming a dataset's first path reads the structure of the whole file once;
+ * sizing an unlimited dimension reads that of the declaring group's
+ * subtree (links and dataset shapes, no attribute values, no data). */
 DT_EXTERN int dt_node_load(const dt_node *node);
-/* Load the whole subtree (every group's metadata, no data). */
+/* Load the whole subtree (every group's metadata, no data): the first
+ * error of a group that cannot be read is returned. */
 DT_EXTERN int dt_node_load_all(const dt_node *node);
 
 /* Relaxed trees: a cut group sees nothing of its ancestors. */
@@ -298,7 +304,10 @@ typedef struct dt_dim_info {
     const dt_node *owner; /* the group that declares it */
 } dt_dim_info;
 
-/* Dimensions declared in this group, in declaration order. */
+/* Dimensions declared in this group, in declaration order. The size of an
+ * unlimited dimension of a file is final when the group is loaded: the
+ * longest extent along it of the variables that use it, in the group or
+ * any descendant, loaded or not (see dt_node_load). */
 DT_EXTERN size_t dt_node_dim_count(const dt_node *node);
 DT_EXTERN int dt_node_dim(dt_dim_info *out, const dt_node *node, size_t i);
 /* A dimension visible at node: its own, else the nearest ancestor's. */
@@ -621,7 +630,8 @@ typedef struct dt_manifest_opts {
 
 /* Write the tree as a complete dtree-manifest/1 document to fp,
  * with the SHA-256 of every variable's canonical bytes, reading data
- * hyperslab by hyperslab. */
+ * hyperslab by hyperslab. Every group is loaded first: one that cannot be
+ * read fails the call before anything is written. */
 DT_EXTERN int dt_tree_manifest(const dt_tree *tree, FILE *fp,
                                const dt_manifest_opts *opts);
 

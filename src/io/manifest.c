@@ -778,6 +778,11 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
         return dt__fail(DT_EINVAL, "dt_tree_manifest: NULL argument");
     if (!opts)
         opts = &def;
+    /* every group first: a group that cannot be read fails the manifest
+     * before a line is written, and unlimited sizes are final */
+    rc = dt_node_load_all(dt_tree_root(tree));
+    if (rc < 0)
+        return rc;
     o.fp = fp;
     o.values = opts->values;
     src = dt_tree_source(tree);

@@ -79,7 +79,9 @@ struct dt_node {
     _Atomic int loaded;    /* 1 once loaded (or never lazy) */
     int in_load;           /* the loader is running (on the lock's thread) */
     int load_rc;           /* the loader's status, kept for later callers */
-    char *load_error;      /* and its message */
+    char *load_error;      /* and its error: the problem, */
+    char *load_file;       /* the file */
+    char *load_path;       /* and the object it names */
 };
 
 struct dt_tree {

@@ -234,6 +234,8 @@ void dt__node_free(dt_node *node)
         node->loader_free(node->loader_ctx);
     free(node->load_error);
     free(node->cut_reason);
+    free(node->load_file);
+    free(node->load_path);
     free(node->name);
     free(node);
 }
@@ -247,6 +249,25 @@ void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
     node->loader_ctx = ctx;
     node->loader_free = free_ctx;
     node->loaded = load ? 0 : 1;
+}
+
+/* The problem part of an error's "FILE: PATH: problem" message. */
+static const char *load_problem(const dt_error *e)
+{
+    const char *m = e->message;
+    size_t n;
+
+    if (e->file) {
+        n = strlen(e->file);
+        if (strncmp(m, e->file, n) == 0 && strncmp(m + n, ": ", 2) == 0)
+            m += n + 2;
+    }
+    if (e->path) {
+        n = strlen(e->path);
+        if (strncmp(m, e->path, n) == 0 && strncmp(m + n, ": ", 2) == 0)
+            m += n + 2;
+    }
+    return m;
 }
 
 /* Run a lazy group's loader once. Other threads wait on the tree's lock;
@@ -275,11 +296,16 @@ int dt__node_ensure(const dt_node *cnode)
         rc = dt__align_loaded(node, t->align == DT_ALIGN_RELAXED, !t->keep_layout);
     if (rc < 0) {
         char *p = dt__node_path_str(node);
+        const dt_error *e;
 
         rc = dt__err_locate(rc, t->source, p);
         free(p);
         node->load_rc = rc;
-        node->load_error = dt__strdup(dt_error_last()->message);
+        /* its parts, so that a caller who adds the file adds it once */
+        e = dt_error_last();
+        node->load_file = e->file ? dt__strdup(e->file) : NULL;
+        node->load_path = e->path ? dt__strdup(e->path) : NULL;
+        node->load_error = dt__strdup(load_problem(e));
     }
     node->in_load = 0;
     node->loaded = 1;
@@ -287,7 +313,7 @@ int dt__node_ensure(const dt_node *cnode)
 done:
     if (node && node->load_rc < 0) {
         /* every caller hears of the failure, not only the first */
-        return dt__fail_at(node->load_rc, NULL, NULL, "%s",
+        return dt__fail_at(node->load_rc, node->load_file, node->load_path, "%s",
                            node->load_error ? node->load_error : "the group failed to load");
     }
     return DT_OK;

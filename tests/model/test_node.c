@@ -863,8 +863,34 @@ START_TEST(lazy_failure_kept)
     tu_assert_rc(dt_node_lookup(&h, dt_tree_root(t), "/g/h"), DT_EFORMAT, "12 bytes short");
     tu_assert_rc(dt_node_load_all(dt_tree_root(t)), DT_EFORMAT, "12 bytes short");
     ck_assert_int_eq(c.loads, 1);
+    /* given again with its file and path: a caller that names the file
+     * does not name it twice */
+    dt_error_clear();
+    ck_assert_int_eq(dt_node_load(g), DT_EFORMAT);
+    ck_assert_str_eq(dt_error_last()->file, "lazy.h5");
+    ck_assert_str_eq(dt_error_last()->path, "/g");
+    ck_assert_int_eq(dt__err_locate(DT_EFORMAT, "lazy.h5", NULL), DT_EFORMAT);
+    ck_assert_str_eq(dt_error_last()->message, "lazy.h5: /g: group header is 12 bytes short");
     dt_tree_free(t);
     ck_assert_int_eq(c.frees, 1);
+}
+END_TEST
+
+/* Read at open (opts.eager): the open fails with the group's error, once. */
+START_TEST(lazy_failure_eager)
+{
+    lazy_ctx c = {.fail = 1};
+    dt_tree *t = tu_tree(NULL);
+    dt_open_opts o = DT_OPEN_OPTS_INIT;
+    dt_node *g = NULL;
+
+    o.eager = 1;
+    tu_assert_ok(dt__tree_begin_load(t, &o, DT_FORMAT_HDF5, "lazy.h5"));
+    tu_assert_ok(dt_node_create(&g, dt_tree_root(t), "g", 0));
+    dt__node_set_loader(g, lazy_load, &c, lazy_free);
+    ck_assert_int_eq(dt__tree_end_load(t), DT_EFORMAT);
+    ck_assert_str_eq(dt_error_last()->message, "lazy.h5: /g: group header is 12 bytes short");
+    dt_tree_free(t);
 }
 END_TEST
 
@@ -1183,6 +1209,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, lazy_loads_once);
     tcase_add_test(tc, lazy_each_accessor_loads);
     tcase_add_test(tc, lazy_failure_kept);
+    tcase_add_test(tc, lazy_failure_eager);
     tcase_add_test(tc, lazy_alignment);
     tcase_add_test(tc, lazy_dedup);
     tcase_add_test(tc, lazy_eager_and_walk);

@@ -14,6 +14,7 @@ typedef struct ls_opts {
     long max_depth;  /* -1: unlimited */
     int json;
     int yaml;
+    int failed;      /* a group could not be read (reported on stderr) */
 } ls_opts;
 
 void cmd_ls_help(FILE *fp)
@@ -143,15 +144,30 @@ static int collect_inherited(const dt_coord_info *ci, void *ud)
     return 0;
 }
 
-static void show_group(FILE *fp, const dt_node *n, prefix *p, const ls_opts *o,
+/* Groups of a file are read as they are shown: one that cannot be read is
+ * shown empty, its error goes to stderr and the exit status says so. */
+static void load_or_report(const dt_node *n, ls_opts *o)
+{
+    if (dt_node_load(n) < 0) {
+        fflush(stdout);
+        fprintf(stderr, "dtree: %s\n", dt_error_last()->message);
+        o->failed = 1;
+    }
+}
+
+static void show_group(FILE *fp, const dt_node *n, prefix *p, ls_opts *o,
                        long depth)
 {
-    size_t nd = dt_node_dim_count(n), nv = dt_node_var_count(n), nc = dt_node_child_count(n);
+    size_t nd, nv, nc;
     inh_list inh;
     int show_children = o->max_depth < 0 || depth < o->max_depth;
-    size_t na = o->attrs ? dt_attrs_count(dt_node_attrs(n)) : 0;
-    size_t items, k = 0;
+    size_t na, items, k = 0;
 
+    load_or_report(n, o);
+    nd = dt_node_dim_count(n);
+    nv = dt_node_var_count(n);
+    nc = dt_node_child_count(n);
+    na = o->attrs ? dt_attrs_count(dt_node_attrs(n)) : 0;
     inh.n = 0;
     dt_node_coords(n, DT_INHERIT_INDEXES, collect_inherited, &inh);
     items = (nd ? 1 : 0) + na + inh.n + nv + (show_children ? nc : 0);
@@ -231,11 +247,12 @@ static void show_group(FILE *fp, const dt_node *n, prefix *p, const ls_opts *o,
 
 /* ---- JSON ---- */
 
-static void json_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth, int *first)
+static void json_group(FILE *fp, const dt_node *n, ls_opts *o, long depth, int *first)
 {
     char *path = NULL;
     inh_list inh;
 
+    load_or_report(n, o);
     dt_node_path(&path, n);
     inh.n = 0;
     dt_node_coords(n, DT_INHERIT_INDEXES, collect_inherited, &inh);
@@ -317,11 +334,12 @@ static void put_yaml_str(FILE *fp, const char *s)
     put_json_str(fp, s);
 }
 
-static void yaml_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth)
+static void yaml_group(FILE *fp, const dt_node *n, ls_opts *o, long depth)
 {
     char *path = NULL;
     inh_list inh;
 
+    load_or_report(n, o);
     dt_node_path(&path, n);
     inh.n = 0;
     dt_node_coords(n, DT_INHERIT_INDEXES, collect_inherited, &inh);
@@ -401,7 +419,7 @@ static void yaml_group(FILE *fp, const dt_node *n, const ls_opts *o, long depth)
 
 int cmd_ls(int argc, char **argv)
 {
-    ls_opts o = {0, -1, 0, 0};
+    ls_opts o = {0, -1, 0, 0, 0};
     const char *target = NULL;
     char *file = NULL, *object = NULL;
     dt_tree *tree = NULL;
@@ -467,7 +485,7 @@ int cmd_ls(int argc, char **argv)
         free(sp);
         show_group(stdout, start, &p, &o, 0);
     }
-    if (fflush(stdout) != 0)
+    if (fflush(stdout) != 0 || o.failed)
         rc = EXIT_BAD_FILE;
 out:
     dt_tree_free(tree);

@@ -68,11 +68,16 @@ typedef struct dt__h5type {
                           class is listed but never read */
     int big_endian;    /* stored big-endian */
     int is_bool;       /* h5py's enum {FALSE, TRUE} over int8 */
+    int borrowed;      /* mem is one of HDF5's own types: never closed */
 } dt__h5type;
 
 /* Map a file datatype. A class libdtree cannot represent at all gives
- * type DT_NONE and DT_OK; a malformed one DT_EFORMAT. */
+ * type DT_NONE and DT_OK; a malformed one DT_EFORMAT. mem is a new type
+ * the caller closes (dt__h5_type_clear). */
 int dt__h5_type_map(dt__h5type *out, hid_t ftype);
+/* The same for a mapping used during one call: mem may be one of HDF5's
+ * native types (borrowed), which spares a copy for the common types. */
+int dt__h5_type_map_brief(dt__h5type *out, hid_t ftype);
 void dt__h5_type_clear(dt__h5type *t);
 /* Vlen string elements of a DT_STRING read: bytes that are not UTF-8 are
  * replaced by U+FFFD, as the reference readers decode them. Returns a new
@@ -82,11 +87,21 @@ char *dt__h5_utf8_dup(const char *s);
 int dt__h5_enum_members(dt_var *var, hid_t ftype);
 
 /* Read every visible attribute of obj into dst, in creation order when
- * tracked. objpath names obj in messages. A scalar dataspace keeps
- * DT_ATTR_SCALAR in plain HDF5 files; netCDF-4 ones (f->nc4) see it as a
- * vector of one, as netCDF does. */
-int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
+ * crt (the object tracks it: dt__h5_attr_crt_order of its creation
+ * property list), else by name. objpath names obj in messages. A scalar
+ * dataspace keeps DT_ATTR_SCALAR in plain HDF5 files; netCDF-4 ones
+ * (f->nc4) see it as a vector of one, as netCDF does. */
+int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, int crt, const dt__h5file *f,
                       const char *objpath);
+/* 1 when a group or dataset creation property list tracks the creation
+ * order of attributes. */
+int dt__h5_attr_crt_order(hid_t cpl);
+/* The two halves of dt__h5_read_attrs: the names of obj's attributes in
+ * that order (-1 when HDF5 cannot list them), and reading the visible ones
+ * of such a list. */
+int dt__h5_list_attrs(dt__h5names *out, hid_t obj, int crt);
+int dt__h5_read_attr_list(dt_attrs *dst, hid_t obj, const dt__h5file *f,
+                          const char *objpath, const dt__h5names *nl);
 /* 1 for the attributes netCDF-C and the dimension-scale API keep for
  * themselves (never listed). */
 int dt__h5_attr_hidden(const char *name);
@@ -141,10 +156,19 @@ int dt__h5_chunks_read(const dt__h5chunks *c, dt__h5file *f, hid_t did,
 
 /* ---- hdf5_source.c ---- */
 
-/* Back var with the dataset did (the source takes did and t->mem over, also
- * on failure). fill: one element in the memory layout, or NULL; for strings
- * a `char *` element. */
-int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
-                         dt__h5type *t, const void *fill);
+/* Back var with the dataset at dpath, of rank axes of extent ext, opened
+ * on the first read (t->mem is released, also on failure). fill:
+ * one element in the memory layout, or NULL; for strings a `char *`
+ * element. */
+int dt__h5_source_attach(dt_var *var, dt__h5file *f, const char *dpath,
+                         int rank, const hsize_t *ext, dt__h5type *t,
+                         const void *fill);
+
+/* ---- hdf5_read.c: what the reader has read (for tests) ---- */
+
+/* Groups read from the file so far, and whether the whole file has been
+ * walked, for the tree backend of an opened HDF5 file. */
+size_t dt__h5_groups_scanned(const void *backend);
+int dt__h5_walked(const void *backend);
 
 #endif /* DT_HDF5_INTERNAL_H */

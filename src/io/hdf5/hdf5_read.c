@@ -1,6 +1,7 @@
 /* hdf5_read.c: open an HDF5 or netCDF-4 file as a tree the way netCDF-C
  * reads it: groups, dimension scales and phony dimensions, variables and
- * attributes; the data stays in the file behind lazy sources. */
+ * attributes. A netCDF-4 file is read group by group as the tree is used;
+ * the data stays in the file behind lazy sources. */
 #include "config.h"
 
 #include <errno.h>
@@ -228,10 +229,25 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
         file_free(f);
         return DT_ENOMEM;
     }
-    f->fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f->fid < 0) {
-        rc = dt__h5_fail(DT_EFORMAT, path, NULL,
-                         "cannot open as an HDF5 file");
+    {
+        /* metadata of an object we closed is dropped at once: a file is
+         * read object by object, and a cache full of headers we are done
+         * with costs memory and time to evict (B1: 59 to 17 MB) */
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+#if H5_VERSION_GE(1, 10, 1)
+        if (fapl >= 0)
+            H5Pset_evict_on_close(fapl, 1);
+#endif
+        f->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+        /* HDF5's words first: the next call clears them */
+        rc = f->fid < 0 ? dt__h5_fail(DT_EFORMAT, path, NULL,
+                                      "cannot open as an HDF5 file")
+                        : DT_OK;
+        if (fapl >= 0)
+            H5Pclose(fapl);
+    }
+    if (rc < 0) {
         file_free(f);
         return rc;
     }
@@ -251,71 +267,137 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
 }
 
 /* ------------------------------------------------------------------------ */
-/* What the walk collects                                                   */
+/* Object identity                                                          */
+
+/* The key of the object an old-style object reference names, without
+ * opening it: such a reference is the object's address in the file that
+ * holds the referring dataset (fileno). */
+static void ref_key(dt__h5key *k, hid_t loc, unsigned long fileno,
+                    const hobj_ref_t *ref)
+{
+    memset(k, 0, sizeof *k);
+    k->fileno = fileno;
+#if H5_VERSION_GE(1, 12, 0)
+    {
+        H5O_token_t tok;
+        haddr_t addr;
+
+        memcpy(&addr, ref, sizeof addr);
+        if (H5VLnative_addr_to_token(loc, addr, &tok) < 0) {
+            dt__h5_err_text(NULL, 0);
+            return; /* an empty key matches no scale: resolved the slow way */
+        }
+        memcpy(k->token, &tok, sizeof tok < sizeof k->token ? sizeof tok
+                                                             : sizeof k->token);
+    }
+#else
+    (void)loc;
+    memcpy(k->token, ref, sizeof *ref);
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* What the reader learns, group by group                                   */
 
 typedef struct rdim {
-    char *name;
-    uint64_t size;
+    char *name;             /* NULL for a phony dim until it is numbered */
+    uint64_t size0;         /* as declared: the scale's or the axis's extent */
+    uint64_t size;          /* final: unlimited ones grow to the longest axis */
     int unlimited;
+    int phony;
 } rdim;
 
-typedef struct rgroup {
-    char *path;             /* "/" or "/a/b" */
-    char *name;             /* "" for the root */
-    size_t parent;          /* NONE for the root */
-    size_t depth;
-    size_t first_child, next_sibling;
-    size_t d_first, d_count; /* its datasets in reader.d, in link order */
-    hid_t gid;
-    dt__h5key key;
-    rdim *dims;             /* declared here: scales first, then phony */
-    size_t ndims, capdims;
-    struct reader *r;       /* for the group's loader */
-} rgroup;
+/* special attributes a dataset has (from its attribute listing) */
+#define HAS_CLASS 1u
+#define HAS_NAME 2u
+#define HAS_DIMLIST 4u
+#define HAS_DIMID 8u
+#define HAS_COORDS 16u
+#define HAS_FILL 32u
 
 typedef struct rdset {
-    size_t grp;
     char *link;             /* link name in its group */
-    hid_t did;              /* moves to the variable's source */
+    hid_t did;              /* open from the scan until the variable is
+                               built, else closed */
     dt__h5key key;
+    unsigned rc;            /* hard links to the object */
+    int hard;               /* reached through a hard link */
+    H5L_type_t ltype;       /* the link's type */
+    char *note;             /* soft / external / shared hard link, for ls */
     int rank;
     hsize_t *ext, *max;
     int is_scale, dim_only;
+    size_t sdim;            /* a scale: the dim it declares in its group */
+    hid_t dcpl;             /* its creation properties, while did is open */
+    unsigned has;           /* HAS_* */
+    int listed;             /* anames holds its attributes */
+    int in_order;           /* ... in the order they are shown */
+    dt__h5names anames;
+    long dimid;             /* _Netcdf4Dimid (HAS_DIMID) */
+    int *coords;            /* a multi-dimensional scale's _Netcdf4Coordinates */
+    long ncoords;           /* -1: none */
     size_t *ax_grp, *ax_dim; /* per axis: the group declaring its dim, and
                                 the dim's index there */
-    char *note;             /* soft / external / shared hard link, for ls */
 } rdset;
+
+/* One group as a path in the file: an object reached through two links is
+ * two groups, each listed under its own path. */
+typedef struct rgroup {
+    struct reader *r;
+    char *path;             /* "/" or "/a/b" */
+    char *name;             /* "" for the root */
+    size_t idx, parent;     /* parent NONE for the root */
+    size_t depth;
+    size_t *kids;           /* child groups in link order (once scanned) */
+    size_t nkids, capkids;
+    dt__h5key key;
+    int shared;             /* it or an ancestor is reachable another way */
+    int attr_crt;           /* its attributes are listed by creation order */
+    hid_t gid;              /* open while it is scanned or built */
+    int scanned;            /* links, datasets, scales and scaled axes read */
+    int scan_rc;            /* a failed scan, given again to every caller */
+    char *scan_err;
+    int local;              /* phony dims placed without the file-wide walk */
+    int needs_ids;          /* a scale's axes wait for file-wide dim ids */
+    int ids_known;          /* every scale here and above has _Netcdf4Dimid */
+    int sized;              /* unlimited sizes final */
+    int numbered;           /* phony dims named */
+    rdset *d;               /* datasets in link order */
+    size_t nd, capd;
+    rdim *dims;             /* declared here: scales first, then phony */
+    size_t ndims, capdims, nphony;
+} rgroup;
 
 typedef struct rscale {     /* a scale dataset and the dim it declares */
     dt__h5key key;
     size_t grp, dim;
+    size_t next;            /* the previous entry of the same key, or NONE */
 } rscale;
 
-typedef struct rdimid {     /* netCDF dimension ids (_Netcdf4Coordinates) */
+typedef struct rdimid {     /* netCDF dimension ids (_Netcdf4Dimid) */
     long id;
     size_t grp, dim;
 } rdimid;
 
-/* Everything the walk learnt; the tree's backend, so that each group can
- * be built when it is first used. */
+/* The tree's backend: the open file and what has been read of it. */
 typedef struct reader {
     dt__h5file *f;
-    rgroup *g;
+    rgroup **g;             /* stable pointers: loaders keep them */
     size_t ng, capg;
-    rdset *d;
-    size_t nd, capd;
     rscale *sc;
     size_t nsc, capsc;
-    rdimid *ids;
-    size_t nids, capids;
+    size_t *sc_at;          /* hash of scale keys -> newest entry in sc */
+    size_t capsc_at;
     size_t nobjects;
-    dt__h5key *seen;        /* hash set of the groups walked so far */
+    dt__h5key *seen;        /* hash set of the group objects met so far */
     size_t nseen, capseen, revisits;
     int has_scales;
-    unsigned long phony_next;
     int external_links;     /* dt_open_opts.external_links */
-    size_t *dset_at;        /* hash of dataset keys -> index in d */
-    size_t capdset;
+    hid_t refs_mem;         /* DIMENSION_LIST's memory type, made once */
+    int walked;             /* the whole file is scanned and numbered */
+    int walk_rc;
+    char *walk_err;
+    size_t nscanned;        /* groups read from the file (for tests) */
 } reader;
 
 static int grow(void *pp, size_t *cap, size_t n, size_t esize)
@@ -337,37 +419,91 @@ static int grow(void *pp, size_t *cap, size_t n, size_t esize)
     return DT_OK;
 }
 
-static void reader_clear(reader *r)
+void dt__h5_names_free(dt__h5names *nl)
 {
-    for (size_t i = 0; i < r->ng; i++) {
-        rgroup *g = &r->g[i];
+    for (size_t i = 0; i < nl->n; i++)
+        free(nl->names[i]);
+    free(nl->names);
+    memset(nl, 0, sizeof *nl);
+}
 
-        if (g->gid >= 0)
-            H5Gclose(g->gid);
-        for (size_t j = 0; j < g->ndims; j++)
-            free(g->dims[j].name);
-        free(g->dims);
-        free(g->path);
-        free(g->name);
+int dt__h5_names_add(dt__h5names *nl, const char *name)
+{
+    char *copy;
+
+    if (nl->n == nl->cap) {
+        size_t cap = nl->cap ? nl->cap * 2 : 16;
+        char **p = dt__realloc(nl->names, cap * sizeof *p);
+
+        if (!p)
+            return -1;
+        nl->names = p;
+        nl->cap = cap;
     }
-    for (size_t i = 0; i < r->nd; i++) {
-        rdset *d = &r->d[i];
+    copy = dt__strdup(name);
+    if (!copy)
+        return -1;
+    nl->names[nl->n++] = copy;
+    return 0;
+}
 
-        if (d->did >= 0)
-            H5Dclose(d->did);
+static void dset_close(rdset *d)
+{
+    if (d->dcpl >= 0)
+        H5Pclose(d->dcpl);
+    if (d->did >= 0)
+        H5Dclose(d->did);
+    d->dcpl = d->did = H5I_INVALID_HID;
+}
+
+static void group_close(rgroup *g)
+{
+    for (size_t i = 0; i < g->nd; i++)
+        dset_close(&g->d[i]);
+    if (g->gid >= 0)
+        H5Gclose(g->gid);
+    g->gid = H5I_INVALID_HID;
+}
+
+static void group_free(rgroup *g)
+{
+    if (!g)
+        return;
+    group_close(g);
+    for (size_t i = 0; i < g->nd; i++) {
+        rdset *d = &g->d[i];
+
         free(d->link);
+        free(d->note);
         free(d->ext);
         free(d->max);
         free(d->ax_grp);
         free(d->ax_dim);
-        free(d->note);
+        free(d->coords);
+        dt__h5_names_free(&d->anames);
     }
-    free(r->dset_at);
+    for (size_t j = 0; j < g->ndims; j++)
+        free(g->dims[j].name);
+    free(g->d);
+    free(g->dims);
+    free(g->kids);
+    free(g->path);
+    free(g->name);
+    free(g->scan_err);
+    free(g);
+}
+
+static void reader_clear(reader *r)
+{
+    if (r->refs_mem >= 0)
+        H5Tclose(r->refs_mem);
+    for (size_t i = 0; i < r->ng; i++)
+        group_free(r->g[i]);
     free(r->g);
-    free(r->d);
     free(r->sc);
-    free(r->ids);
+    free(r->sc_at);
     free(r->seen);
+    free(r->walk_err);
     dt__h5_err_text(NULL, 0);
     memset(r, 0, sizeof *r);
 }
@@ -386,15 +522,19 @@ static char *child_path(const char *parent, const char *name)
 
 static int is_ancestor_or_self(const reader *r, size_t anc, size_t g)
 {
-    for (; g != NONE; g = r->g[g].parent) {
+    for (; g != NONE; g = r->g[g]->parent) {
         if (g == anc)
             return 1;
     }
     return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Walk                                                                     */
+static const rdim *dim_at(const reader *r, size_t grp, size_t dim)
+{
+    return &r->g[grp]->dims[dim];
+}
+
+/* Hash sets of object keys: groups met, scales, first paths. */
 
 static size_t key_hash(const dt__h5key *k)
 {
@@ -412,7 +552,7 @@ static int key_empty(const dt__h5key *k)
     return memcmp(k, &zero, sizeof zero) == 0;
 }
 
-/* Record a group object; *again is set when it was walked before (reached
+/* Record a group object; *again is set when it was met before (reached
  * through another hard or soft link). */
 static int seen_add(reader *r, const dt__h5key *key, int *again)
 {
@@ -449,44 +589,139 @@ static int seen_add(reader *r, const dt__h5key *key, int *again)
     return DT_OK;
 }
 
-/* The dataset first reached at this object address, or NONE; records
- * index di for it otherwise. A second hard link to a dataset is listed
- * under its own path too (FORMAT.md), with a note naming the first. */
-static int dset_first(reader *r, size_t di, size_t *first)
+/* Scales by key: each key's newest entry in a hash, older ones chained. */
+static int scale_add(reader *r, const dt__h5key *key, size_t grp, size_t dim)
 {
     size_t mask, h;
+    int rc = grow(&r->sc, &r->capsc, r->nsc, sizeof *r->sc);
 
-    *first = NONE;
-    if (2 * (r->nd + 1) > r->capdset) {
-        size_t cap = r->capdset ? r->capdset * 2 : 64, *tab;
+    if (rc < 0)
+        return rc;
+    if (2 * (r->nsc + 1) > r->capsc_at) {
+        size_t cap = r->capsc_at ? r->capsc_at * 2 : 64, *tab;
 
         tab = dt__malloc(cap * sizeof *tab);
         if (!tab)
             return DT_ENOMEM;
         for (size_t j = 0; j < cap; j++)
             tab[j] = NONE;
-        for (size_t j = 0; j < r->capdset; j++) {
-            size_t k = r->dset_at[j];
+        for (size_t j = 0; j < r->capsc_at; j++) {
+            size_t k = r->sc_at[j];
 
             if (k == NONE)
                 continue;
-            for (h = key_hash(&r->d[k].key) & (cap - 1); tab[h] != NONE; h = (h + 1) & (cap - 1))
+            for (h = key_hash(&r->sc[k].key) & (cap - 1); tab[h] != NONE;
+                 h = (h + 1) & (cap - 1))
                 ;
             tab[h] = k;
         }
-        free(r->dset_at);
-        r->dset_at = tab;
-        r->capdset = cap;
+        free(r->sc_at);
+        r->sc_at = tab;
+        r->capsc_at = cap;
     }
-    mask = r->capdset - 1;
-    for (h = key_hash(&r->d[di].key) & mask; r->dset_at[h] != NONE; h = (h + 1) & mask) {
-        if (dt__h5_key_eq(&r->d[r->dset_at[h]].key, &r->d[di].key)) {
-            *first = r->dset_at[h];
-            return DT_OK;
+    r->sc[r->nsc].key = *key;
+    r->sc[r->nsc].grp = grp;
+    r->sc[r->nsc].dim = dim;
+    r->sc[r->nsc].next = NONE;
+    mask = r->capsc_at - 1;
+    for (h = key_hash(key) & mask; r->sc_at[h] != NONE; h = (h + 1) & mask) {
+        if (dt__h5_key_eq(&r->sc[r->sc_at[h]].key, key)) {
+            r->sc[r->nsc].next = r->sc_at[h];
+            break;
         }
     }
-    r->dset_at[h] = di;
+    r->sc_at[h] = r->nsc++;
     return DT_OK;
+}
+
+/* The scale of key as seen from group gi: the nearest ancestor's. */
+static const rscale *scale_for(const reader *r, const dt__h5key *key, size_t gi)
+{
+    const rscale *best = NULL;
+    size_t mask, h, e = NONE;
+
+    if (!r->capsc_at)
+        return NULL;
+    mask = r->capsc_at - 1;
+    for (h = key_hash(key) & mask; r->sc_at[h] != NONE; h = (h + 1) & mask) {
+        if (dt__h5_key_eq(&r->sc[r->sc_at[h]].key, key)) {
+            e = r->sc_at[h];
+            break;
+        }
+    }
+    for (; e != NONE; e = r->sc[e].next) {
+        const rscale *s = &r->sc[e];
+
+        if (is_ancestor_or_self(r, s->grp, gi) &&
+            (!best || r->g[s->grp]->depth > r->g[best->grp]->depth))
+            best = s;
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Links                                                                    */
+
+typedef struct rlink {
+    char *name;
+    link_info li;
+} rlink;
+
+typedef struct rlinks {
+    rlink *v;
+    size_t n, cap;
+} rlinks;
+
+static void links_free(rlinks *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        free(ls->v[i].name);
+    free(ls->v);
+    memset(ls, 0, sizeof *ls);
+}
+
+static herr_t collect_link(hid_t g, const char *name, const link_info *li,
+                           void *ud)
+{
+    rlinks *ls = ud;
+
+    (void)g;
+    if (grow(&ls->v, &ls->cap, ls->n, sizeof *ls->v) < 0)
+        return -1;
+    ls->v[ls->n].name = dt__strdup(name);
+    if (!ls->v[ls->n].name)
+        return -1;
+    ls->v[ls->n].li = *li;
+    ls->n++;
+    return 0;
+}
+
+#if H5_VERSION_GE(1, 12, 0)
+#define link_iterate(g, idx, pos, ls) \
+    H5Literate2((g), (idx), H5_ITER_INC, (pos), collect_link, (ls))
+#else
+#define link_iterate(g, idx, pos, ls) \
+    H5Literate((g), (idx), H5_ITER_INC, (pos), collect_link, (ls))
+#endif
+
+/* The group's links, with their info, in creation order when tracked, else
+ * by name (netcdf4-on-hdf5.md 2). One pass of HDF5's iterator: asking for
+ * names by index rebuilds the link table on every call. */
+static int list_links(rlinks *ls, hid_t gid, int crt)
+{
+    hsize_t pos = 0;
+    herr_t st;
+
+    dt_error_clear();
+    st = link_iterate(gid, crt ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME, &pos, ls);
+    if (st < 0 && crt && dt_error_last()->code != DT_ENOMEM) {
+        /* tracked but not indexed: name order */
+        dt__h5_err_text(NULL, 0);
+        links_free(ls);
+        pos = 0;
+        st = link_iterate(gid, H5_INDEX_NAME, &pos, ls);
+    }
+    return st < 0 ? -1 : 0;
 }
 
 /* The note of a soft or external link ("soft link to /a/b"), or NULL. */
@@ -517,34 +752,40 @@ static char *link_note(hid_t gid, const char *name, const link_info *li, hid_t l
     return note;
 }
 
-static int add_group(reader *r, size_t parent, const char *name, hid_t gid,
-                     const dt__h5key *key, size_t *out)
+/* ------------------------------------------------------------------------ */
+/* Groups and datasets                                                      */
+
+static int add_group(reader *r, size_t parent, const char *name,
+                     const dt__h5key *key, int shared, size_t *out)
 {
     rgroup *g;
     int rc = grow(&r->g, &r->capg, r->ng, sizeof *r->g);
 
-    if (rc < 0) {
-        H5Gclose(gid);
+    if (rc < 0)
         return rc;
-    }
-    g = &r->g[r->ng];
-    memset(g, 0, sizeof *g);
-    g->gid = gid;
+    g = dt__calloc(1, sizeof *g);
+    if (!g)
+        return DT_ENOMEM;
+    r->g[r->ng] = g;
+    g->r = r;
+    g->idx = r->ng;
+    g->gid = H5I_INVALID_HID;
     g->key = *key;
     g->parent = parent;
-    g->first_child = g->next_sibling = NONE;
-    g->depth = parent == NONE ? 0 : r->g[parent].depth + 1;
+    g->shared = shared;
+    g->depth = parent == NONE ? 0 : r->g[parent]->depth + 1;
     g->name = dt__strdup(name);
-    g->path = parent == NONE ? dt__strdup("/") : child_path(r->g[parent].path, name);
+    g->path = parent == NONE ? dt__strdup("/") : child_path(r->g[parent]->path, name);
     *out = r->ng++;
     if (!g->name || !g->path)
         return DT_ENOMEM;
     if (parent != NONE) {
-        size_t *link = &r->g[parent].first_child;
+        rgroup *p = r->g[parent];
 
-        while (*link != NONE)
-            link = &r->g[*link].next_sibling;
-        *link = *out;
+        rc = grow(&p->kids, &p->capkids, p->nkids, sizeof *p->kids);
+        if (rc < 0)
+            return rc;
+        p->kids[p->nkids++] = *out;
     }
     if (g->depth > r->f->limits.max_depth)
         return dt__fail_at(DT_ELIMIT, r->f->path, g->path,
@@ -553,52 +794,143 @@ static int add_group(reader *r, size_t parent, const char *name, hid_t gid,
     return DT_OK;
 }
 
-static int add_dataset(reader *r, size_t gi, const char *name, hid_t did)
+/* A dataset's handle for reading its metadata. The file's access list
+ * (external raw data beside the file) is for reading data, and HDF5 copies
+ * a list that is not the default into every dataset it opens: the default
+ * serves, but for an external link (whose file is found beside this one).
+ * HDF5 refuses either while the dataset is open with the other (a source
+ * read it, another link to it is open): then the other is given. */
+static hid_t dset_open(const reader *r, hid_t loc, const char *name,
+                       H5L_type_t ltype)
 {
-    const char *gpath = r->g[gi].path;
+    hid_t first = ltype == H5L_TYPE_EXTERNAL ? r->f->dapl : H5P_DEFAULT;
+    hid_t did = H5Dopen2(loc, name, first);
+
+    if (did < 0) {
+        dt__h5_err_text(NULL, 0);
+        did = H5Dopen2(loc, name, first == H5P_DEFAULT ? r->f->dapl : H5P_DEFAULT);
+    }
+    return did;
+}
+
+/* The group's handle, opened again by path when it was closed. */
+static int group_open(reader *r, size_t gi)
+{
+    rgroup *g = r->g[gi];
+    rgroup *p = g->parent == NONE ? NULL : r->g[g->parent];
+
+    if (g->gid >= 0)
+        return DT_OK;
+    if (p && p->gid >= 0)
+        g->gid = H5Gopen2(p->gid, g->name, r->f->lapl);
+    else
+        g->gid = H5Gopen2(r->f->fid, g->path, r->f->lapl);
+    if (g->gid < 0)
+        return dt__h5_fail(DT_EFORMAT, r->f->path, g->path, "cannot open the group");
+    return DT_OK;
+}
+
+static int find_name(const dt__h5names *nl, const char *name)
+{
+    for (size_t i = 0; i < nl->n; i++) {
+        if (strcmp(nl->names[i], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One dataset of group gi (the record takes did over): its shape, whether
+ * it is a dimension scale, and which special attributes it has. */
+static int add_dataset(reader *r, size_t gi, const rlink *lk, hid_t did,
+                       const obj_info *oi, int keep)
+{
+    rgroup *g = r->g[gi];
     hid_t space = H5Dget_space(did);
     H5S_class_t sc = space >= 0 ? H5Sget_simple_extent_type(space) : H5S_NO_CLASS;
     int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    dt__h5names nl = {NULL, 0, 0};
     char *cls = NULL, *nm = NULL, *path = NULL;
+    hid_t dcpl = H5I_INVALID_HID;
+    unsigned has = 0;
+    int listed = 0, crt = 0;
     rdset *d;
     int rc;
 
+    /* the special attributes, from one listing that building the variable
+     * reuses (a failed listing is reported then, as by dt__h5_read_attrs):
+     * in the order shown when it is built next, which takes the creation
+     * properties; else by name */
+    if (keep) {
+        dcpl = H5Dget_create_plist(did);
+        crt = dt__h5_attr_crt_order(dcpl);
+    }
+    if (oi->num_attrs > 0) {
+        listed = dt__h5_list_attrs(&nl, did, crt) == 0;
+        if (!listed) {
+            if (dt_error_last()->code == DT_ENOMEM) {
+                rc = DT_ENOMEM;
+                goto out;
+            }
+            /* probe each by name, as if listed */
+            dt__h5_err_text(NULL, 0);
+            dt__h5_names_free(&nl);
+            has = HAS_CLASS | HAS_NAME | HAS_DIMLIST | HAS_DIMID | HAS_COORDS | HAS_FILL;
+        }
+        has |= find_name(&nl, "CLASS") ? HAS_CLASS : 0;
+        has |= find_name(&nl, "NAME") ? HAS_NAME : 0;
+        has |= find_name(&nl, "DIMENSION_LIST") ? HAS_DIMLIST : 0;
+        has |= find_name(&nl, "_Netcdf4Dimid") ? HAS_DIMID : 0;
+        has |= find_name(&nl, "_Netcdf4Coordinates") ? HAS_COORDS : 0;
+        has |= find_name(&nl, "_FillValue") ? HAS_FILL : 0;
+    } else {
+        listed = 1;
+    }
+    if (has & HAS_CLASS)
+        cls = dt__h5_attr_string(did, "CLASS");
     if (sc == H5S_NULL) {
         /* netcdf4-on-hdf5.md 10.3: a null dataspace holds nothing to list;
          * as a scale it declares a dimension of length 0 (h5netcdf #204) */
-        cls = dt__h5_attr_string(did, "CLASS");
         if (!cls || strcmp(cls, "DIMENSION_SCALE") != 0) {
-            free(cls);
-            H5Sclose(space);
-            H5Dclose(did);
-            return DT_OK;
+            rc = DT_OK;
+            goto out;
         }
-        free(cls);
-        cls = NULL;
         rank = 0;
     }
-    path = child_path(gpath, name);
     if (space < 0 || rank < 0 || sc == H5S_NO_CLASS) {
+        path = child_path(g->path, lk->name);
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataspace");
         goto out;
     }
     if ((uint64_t)rank > r->f->limits.max_rank) {
+        path = child_path(g->path, lk->name);
         rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
                          "%d dimensions, the limit is %" PRIu32, rank,
                          r->f->limits.max_rank);
         goto out;
     }
-    rc = grow(&r->d, &r->capd, r->nd, sizeof *r->d);
+    rc = grow(&g->d, &g->capd, g->nd, sizeof *g->d);
     if (rc < 0)
         goto out;
-    d = &r->d[r->nd];
+    d = &g->d[g->nd++];
     memset(d, 0, sizeof *d);
-    d->grp = gi;
     d->did = did;
-    d->rank = rank;
-    r->nd++;
     did = H5I_INVALID_HID;
-    d->link = dt__strdup(name);
+    d->rank = rank;
+    d->ncoords = -1;
+    d->sdim = NONE;
+    d->dcpl = dcpl;
+    dcpl = H5I_INVALID_HID;
+    d->has = has;
+    d->listed = listed;
+    d->in_order = keep;
+    d->anames = nl;
+    nl.names = NULL;
+    nl.n = nl.cap = 0;
+    info_key(&d->key, oi);
+    d->rc = oi->rc;
+    d->hard = lk->li.type == H5L_TYPE_HARD;
+    d->ltype = lk->li.type;
+    d->link = dt__strdup(lk->name);
     d->ext = dt__calloc((size_t)rank + 1, sizeof *d->ext);
     d->max = dt__calloc((size_t)rank + 1, sizeof *d->max);
     d->ax_grp = dt__calloc((size_t)rank + 1, sizeof *d->ax_grp);
@@ -609,273 +941,195 @@ static int add_dataset(reader *r, size_t gi, const char *name, hid_t did)
     }
     for (int i = 0; i < rank; i++)
         d->ax_grp[i] = d->ax_dim[i] = NONE;
-    if ((rank > 0 && H5Sget_simple_extent_dims(space, d->ext, d->max) < 0) ||
-        dt__h5_key(&d->key, d->did) < 0) {
+    if (rank > 0 && H5Sget_simple_extent_dims(space, d->ext, d->max) < 0) {
+        path = child_path(g->path, lk->name);
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataset");
         goto out;
     }
-    cls = dt__h5_attr_string(d->did, "CLASS");
     d->is_scale = cls && strcmp(cls, "DIMENSION_SCALE") == 0;
     if (d->is_scale) {
-        nm = dt__h5_attr_string(d->did, "NAME");
+        int v;
+
+        if (has & HAS_NAME)
+            nm = dt__h5_attr_string(d->did, "NAME");
         d->dim_only = sc == H5S_NULL ||
                       (nm && strncmp(nm, DIM_ONLY, strlen(DIM_ONLY)) == 0);
+        if ((has & HAS_DIMID) &&
+            dt__h5_attr_read(d->did, "_Netcdf4Dimid", H5T_NATIVE_INT, &v, 1, 64) >= 1) {
+            d->dimid = v;
+        } else {
+            d->has &= ~HAS_DIMID;
+        }
+        /* a multi-dimensional coordinate names its axes by dimension id */
+        if (rank > 1 && (has & HAS_COORDS)) {
+            d->coords = dt__calloc((size_t)rank, sizeof *d->coords);
+            if (!d->coords) {
+                rc = DT_ENOMEM;
+                goto out;
+            }
+            d->ncoords = dt__h5_attr_read(d->did, "_Netcdf4Coordinates", H5T_NATIVE_INT,
+                                          d->coords, (size_t)rank, 4096);
+        }
         r->has_scales = 1;
     }
+    /* soft and external links are named as such; shared hard links once
+     * the whole file is known (the first path met is the dataset's own) */
+    d->note = link_note(g->gid, lk->name, &lk->li, r->f->lapl);
     rc = DT_OK;
 out:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     if (did >= 0)
         H5Dclose(did);
     if (space >= 0)
         H5Sclose(space);
+    dt__h5_names_free(&nl);
     free(cls);
     free(nm);
     free(path);
     return rc;
 }
 
-void dt__h5_names_free(dt__h5names *nl)
-{
-    for (size_t i = 0; i < nl->n; i++)
-        free(nl->names[i]);
-    free(nl->names);
-    memset(nl, 0, sizeof *nl);
-}
-
-int dt__h5_names_add(dt__h5names *nl, const char *name)
-{
-    char *copy;
-
-    if (nl->n == nl->cap) {
-        size_t cap = nl->cap ? nl->cap * 2 : 16;
-        char **p = dt__realloc(nl->names, cap * sizeof *p);
-
-        if (!p)
-            return -1;
-        nl->names = p;
-        nl->cap = cap;
-    }
-    copy = dt__strdup(name);
-    if (!copy)
-        return -1;
-    nl->names[nl->n++] = copy;
-    return 0;
-}
-
-#if H5_VERSION_GE(1, 12, 0)
-static herr_t collect_link(hid_t g, const char *name, const H5L_info2_t *li,
-                           void *ud)
-#else
-static herr_t collect_link(hid_t g, const char *name, const H5L_info_t *li,
-                           void *ud)
-#endif
-{
-    (void)g;
-    (void)li;
-    return dt__h5_names_add(ud, name) < 0 ? -1 : 0;
-}
-
-/* The group's link names in creation order when tracked, else by name
- * (netcdf4-on-hdf5.md 2). One pass of HDF5's iterator: asking for names by
- * index rebuilds the link table on every call. */
-static int list_links(dt__h5names *nl, hid_t gid)
-{
-    H5_index_t idx = H5_INDEX_NAME;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    unsigned crt = 0;
-    hsize_t pos = 0;
-    herr_t st;
-
-    if (gcpl >= 0) {
-        if (H5Pget_link_creation_order(gcpl, &crt) >= 0 &&
-            (crt & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(gcpl);
-    }
-#if H5_VERSION_GE(1, 12, 0)
-    st = H5Literate2(gid, idx, H5_ITER_INC, &pos, collect_link, nl);
-#else
-    st = H5Literate(gid, idx, H5_ITER_INC, &pos, collect_link, nl);
-#endif
-    if (st < 0 && idx == H5_INDEX_CRT_ORDER && dt_error_last()->code != DT_ENOMEM) {
-        /* tracked but not indexed: name order */
-        dt__h5_err_text(NULL, 0);
-        dt__h5_names_free(nl);
-        pos = 0;
-#if H5_VERSION_GE(1, 12, 0)
-        st = H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_link, nl);
-#else
-        st = H5Literate(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_link, nl);
-#endif
-    }
-    return st < 0 ? -1 : 0;
-}
-
 typedef struct pending {    /* a child group met in the link loop */
     char *name;
-    hid_t gid;
     dt__h5key key;
+    int shared;
 } pending;
+
+/* The error of an object a hard link names but HDF5 cannot open, in the
+ * words of what it is. */
+static int open_failed(reader *r, size_t gi, const char *name)
+{
+    obj_info oi;
+    char *path = child_path(r->g[gi]->path, name);
+    const char *what = "cannot open the object";
+    hid_t obj = H5I_INVALID_HID;
+    int rc;
+
+    dt__h5_err_text(NULL, 0);
+    if (get_info_by_name(r->g[gi]->gid, name, &oi, r->f->lapl) >= 0) {
+        if (oi.type == H5O_TYPE_NAMED_DATATYPE) {
+            free(path);
+            dt__h5_err_text(NULL, 0);
+            return DT_OK; /* named datatypes are types, not data */
+        }
+        /* open it again as what it is, for HDF5's own words */
+        if (oi.type == H5O_TYPE_GROUP) {
+            what = "cannot open the group";
+            obj = H5Gopen2(r->g[gi]->gid, name, r->f->lapl);
+        } else if (oi.type == H5O_TYPE_DATASET) {
+            what = "cannot open the dataset";
+            obj = H5Dopen2(r->g[gi]->gid, name, r->f->dapl);
+        }
+        if (obj >= 0) {
+            /* it opens now: a fault of the moment, not of the file */
+            H5Oclose(obj);
+            dt__h5_err_text(NULL, 0);
+        }
+    }
+    rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "%s", what);
+    free(path);
+    return rc;
+}
 
 /* One link of group gi: a dataset is recorded now, a group queued so that
  * the group's datasets come before its children (netCDF-C's order, which
- * assigns dimension ids). */
-static int visit_link(reader *r, size_t gi, const char *name, pending **kids,
-                      size_t *nkids, size_t *capkids)
+ * assigns dimension ids). One open per object: the handle says what it is,
+ * and its info gives identity and link count. */
+static int visit_link(reader *r, size_t gi, const rlink *lk, int keep,
+                      pending **kids, size_t *nkids, size_t *capkids)
 {
-    hid_t gid = r->g[gi].gid;
-    link_info li;
+    rgroup *g = r->g[gi];
     obj_info oi;
     dt__h5key key;
     char *path = NULL;
+    H5I_type_t it;
+    hid_t obj;
     int rc = DT_OK;
 
-    if (get_link_info(gid, name, &li, r->f->lapl) < 0) {
-        path = child_path(r->g[gi].path, name);
-        rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable link");
-        free(path);
-        return rc;
+    /* most objects are datasets: try that first (H5Oopen would open one
+     * without our access list, which finds external raw data beside the
+     * file, and HDF5 then refuses to open it again with it) */
+    obj = dset_open(r, g->gid, lk->name, lk->li.type);
+    it = H5I_DATASET;
+    if (obj < 0) {
+        dt__h5_err_text(NULL, 0);
+        obj = H5Gopen2(g->gid, lk->name, r->f->lapl);
+        it = H5I_GROUP;
     }
-    if (get_info_by_name(gid, name, &oi, r->f->lapl) < 0) {
-        if (li.type != H5L_TYPE_HARD) {
+    if (obj < 0) {
+        dt__h5_err_text(NULL, 0);
+        if (lk->li.type != H5L_TYPE_HARD &&
+            get_info_by_name(g->gid, lk->name, &oi, r->f->lapl) < 0) {
             /* FORMAT.md: a dangling soft or external link is not listed */
             dt__h5_err_text(NULL, 0);
             return DT_OK;
         }
-        path = child_path(r->g[gi].path, name);
-        rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "cannot open the object");
-        free(path);
-        return rc;
+        return open_failed(r, gi, lk->name);
+    }
+    if (get_info(obj, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0) {
+        H5Oclose(obj);
+        return open_failed(r, gi, lk->name);
     }
     if (++r->nobjects > MAX_OBJECTS) {
-        path = child_path(r->g[gi].path, name);
+        path = child_path(g->path, lk->name);
         rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
                          "more than %zu objects reachable through links",
                          MAX_OBJECTS);
-        free(path);
-        return rc;
+        goto out;
     }
-    if (li.type == H5L_TYPE_EXTERNAL && !r->external_links) {
-        char *note = link_note(gid, name, &li, r->f->lapl);
+    if (lk->li.type == H5L_TYPE_EXTERNAL && !r->external_links) {
+        char *note = link_note(g->gid, lk->name, &lk->li, r->f->lapl);
 
-        path = child_path(r->g[gi].path, name);
+        path = child_path(g->path, lk->name);
         rc = dt__fail_at(DT_EUNSUPPORTED, r->f->path, path,
                          "%s: external links are followed only when asked "
                          "(dt_open_opts.external_links; dtree follows them unless "
                          "--no-external-links)", note ? note : "an external link");
         free(note);
-        free(path);
-        return rc;
+        goto out;
     }
     info_key(&key, &oi);
-    if (oi.type == H5O_TYPE_GROUP) {
-        hid_t cg;
+    if (it == H5I_GROUP) {
         int again;
 
         /* a link back to an enclosing group would recurse forever */
-        for (size_t a = gi; a != NONE; a = r->g[a].parent) {
-            if (dt__h5_key_eq(&r->g[a].key, &key))
-                return DT_OK;
+        for (size_t a = gi; a != NONE; a = r->g[a]->parent) {
+            if (dt__h5_key_eq(&r->g[a]->key, &key))
+                goto out;
         }
         rc = seen_add(r, &key, &again);
         if (rc < 0)
-            return rc;
+            goto out;
         if (again && ++r->revisits > MAX_REVISITS) {
-            path = child_path(r->g[gi].path, name);
+            path = child_path(g->path, lk->name);
             rc = dt__fail_at(DT_ELIMIT, r->f->path, path,
                              "groups are reached through more than %d extra "
                              "links", MAX_REVISITS);
-            free(path);
-            return rc;
-        }
-        cg = H5Gopen2(gid, name, r->f->lapl);
-        if (cg < 0) {
-            path = child_path(r->g[gi].path, name);
-            rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "cannot open the group");
-            free(path);
-            return rc;
+            goto out;
         }
         rc = grow(kids, capkids, *nkids, sizeof **kids);
         if (rc == DT_OK) {
-            (*kids)[*nkids].name = dt__strdup(name);
-            (*kids)[*nkids].gid = cg;
-            (*kids)[*nkids].key = key;
-            if (!(*kids)[*nkids].name)
+            pending *k = &(*kids)[*nkids];
+
+            k->name = dt__strdup(lk->name);
+            k->key = key;
+            k->shared = g->shared || lk->li.type != H5L_TYPE_HARD || oi.rc > 1;
+            if (!k->name)
                 rc = DT_ENOMEM;
             (*nkids)++;
-        } else {
-            H5Gclose(cg);
         }
-        return rc;
+        goto out;
     }
-    if (oi.type == H5O_TYPE_DATASET) {
-        hid_t did = H5Dopen2(gid, name, r->f->dapl);
-
-        if (did < 0) {
-            path = child_path(r->g[gi].path, name);
-            rc = dt__h5_fail(DT_EFORMAT, r->f->path, path,
-                             "cannot open the dataset");
-            free(path);
-            return rc;
-        }
-        rc = add_dataset(r, gi, name, did);
-        if (rc == DT_OK && r->nd > 0 && r->d[r->nd - 1].grp == gi &&
-            r->d[r->nd - 1].link && strcmp(r->d[r->nd - 1].link, name) == 0) {
-            rdset *d = &r->d[r->nd - 1];
-            size_t first;
-
-            /* soft and external links are named as such; among hard links
-             * the first one met is the dataset's own path */
-            d->note = link_note(gid, name, &li, r->f->lapl);
-            first = NONE;
-            if (li.type == H5L_TYPE_HARD)
-                rc = dset_first(r, r->nd - 1, &first);
-            if (rc == DT_OK && !d->note && first != NONE) {
-                char *fp = child_path(r->g[r->d[first].grp].path, var_name(r->d[first].link));
-
-                d->note = fp ? dt__aprintf("hard link: same data as %s", fp) : NULL;
-                free(fp);
-            }
-        }
-        return rc;
+    if (it == H5I_DATASET) {
+        rc = add_dataset(r, gi, lk, obj, &oi, keep);
+        obj = H5I_INVALID_HID;
     }
-    return DT_OK; /* named datatypes are types, not data */
-}
-
-static int walk_group(reader *r, size_t gi)
-{
-    dt__h5names nl = {NULL, 0, 0};
-    pending *kids = NULL;
-    size_t nkids = 0, capkids = 0;
-    int rc = DT_OK;
-
-    dt_error_clear();
-    if (list_links(&nl, r->g[gi].gid) < 0) {
-        rc = dt_error_last()->code == DT_ENOMEM
-                 ? DT_ENOMEM
-                 : dt__h5_fail(DT_EFORMAT, r->f->path, r->g[gi].path,
-                               "cannot list the group");
-        dt__h5_names_free(&nl);
-        return rc;
-    }
-    r->g[gi].d_first = r->nd;
-    for (size_t i = 0; i < nl.n && rc == DT_OK; i++)
-        rc = visit_link(r, gi, nl.names[i], &kids, &nkids, &capkids);
-    dt__h5_names_free(&nl);
-    r->g[gi].d_count = r->nd - r->g[gi].d_first;
-    for (size_t k = 0; k < nkids; k++) {
-        size_t ci;
-
-        if (rc == DT_OK) {
-            rc = add_group(r, gi, kids[k].name, kids[k].gid, &kids[k].key, &ci);
-            if (rc == DT_OK)
-                rc = walk_group(r, ci);
-        } else {
-            H5Gclose(kids[k].gid);
-        }
-        free(kids[k].name);
-    }
-    free(kids);
+    /* named datatypes are types, not data */
+out:
+    if (obj >= 0)
+        H5Oclose(obj);
+    free(path);
     return rc;
 }
 
@@ -885,128 +1139,105 @@ static int walk_group(reader *r, size_t gi)
 static size_t find_dim(const rgroup *g, const char *name)
 {
     for (size_t j = 0; j < g->ndims; j++) {
-        if (strcmp(g->dims[j].name, name) == 0)
+        if (g->dims[j].name && strcmp(g->dims[j].name, name) == 0)
             return j;
     }
     return NONE;
 }
 
-static int add_dim(rgroup *g, const char *name, uint64_t size, int unlimited,
-                   size_t *out)
+static int add_dim(rgroup *g, char *name, uint64_t size, int unlimited,
+                   int phony, size_t *out)
 {
     int rc = grow(&g->dims, &g->capdims, g->ndims, sizeof *g->dims);
 
-    if (rc < 0)
+    if (rc < 0) {
+        free(name);
         return rc;
-    g->dims[g->ndims].name = dt__strdup(name);
-    if (!g->dims[g->ndims].name)
-        return DT_ENOMEM;
-    g->dims[g->ndims].size = size;
+    }
+    g->dims[g->ndims].name = name;
+    g->dims[g->ndims].size0 = g->dims[g->ndims].size = size;
     g->dims[g->ndims].unlimited = unlimited;
+    g->dims[g->ndims].phony = phony;
     *out = g->ndims++;
+    if (phony)
+        g->nphony++;
     return DT_OK;
 }
 
 /* Every scale declares a dim in its group, named after the dataset (minus
- * the non-coordinate prefix), with the scale's first axis as its length.
- * Ids follow netCDF-C: _Netcdf4Dimid when present, else the next free one
- * in traversal order. */
-static int declare_scales(reader *r)
+ * the non-coordinate prefix), with the scale's first axis as its length. */
+static int declare_scales(reader *r, size_t gi)
 {
-    long next_id = 0;
+    rgroup *g = r->g[gi];
     int rc;
 
-    for (size_t i = 0; i < r->nd; i++) {
-        rdset *d = &r->d[i];
-        rgroup *g = &r->g[d->grp];
+    g->ids_known = g->parent == NONE || r->g[g->parent]->ids_known;
+    for (size_t i = 0; i < g->nd; i++) {
+        if (g->d[i].is_scale && !(g->d[i].has & HAS_DIMID))
+            g->ids_known = 0;
+    }
+
+    for (size_t i = 0; i < g->nd; i++) {
+        rdset *d = &g->d[i];
         const char *dname = var_name(d->link);
         uint64_t size = d->rank > 0 ? d->ext[0] : 0;
         int unl = d->rank > 0 && d->max[0] == H5S_UNLIMITED;
-        size_t j = find_dim(g, dname);
-        int v;
+        size_t j;
 
         if (!d->is_scale)
             continue;
+        j = find_dim(g, dname);
         if (j == NONE) {
-            rc = add_dim(g, dname, size, unl, &j);
+            char *name = dt__strdup(dname);
+
+            if (!name)
+                return DT_ENOMEM;
+            rc = add_dim(g, name, size, unl, 0, &j);
             if (rc < 0)
                 return rc;
         } else {
-            g->dims[j].size = size;
+            g->dims[j].size0 = g->dims[j].size = size;
             g->dims[j].unlimited = unl;
         }
-        rc = grow(&r->sc, &r->capsc, r->nsc, sizeof *r->sc);
+        d->sdim = j;
+        rc = scale_add(r, &d->key, gi, j);
         if (rc < 0)
             return rc;
-        r->sc[r->nsc].key = d->key;
-        r->sc[r->nsc].grp = d->grp;
-        r->sc[r->nsc].dim = j;
-        r->nsc++;
-        rc = grow(&r->ids, &r->capids, r->nids, sizeof *r->ids);
-        if (rc < 0)
-            return rc;
-        if (dt__h5_attr_read(d->did, "_Netcdf4Dimid", H5T_NATIVE_INT, &v, 1,
-                             64) >= 1) {
-            r->ids[r->nids].id = v;
-            if (v >= next_id)
-                next_id = (long)v + 1;
-        } else {
-            r->ids[r->nids].id = next_id++;
-        }
-        r->ids[r->nids].grp = d->grp;
-        r->ids[r->nids].dim = j;
-        r->nids++;
     }
-    for (size_t i = 0; i < r->ng; i++)
-        r->phony_next += r->g[i].ndims;
     return DT_OK;
 }
 
-/* The scale of key as seen from group gi: the nearest ancestor's. */
-static const rscale *scale_for(const reader *r, const dt__h5key *key, size_t gi)
-{
-    const rscale *best = NULL;
-
-    for (size_t i = 0; i < r->nsc; i++) {
-        const rscale *s = &r->sc[i];
-
-        if (dt__h5_key_eq(&s->key, key) && is_ancestor_or_self(r, s->grp, gi) &&
-            (!best || r->g[s->grp].depth > r->g[best->grp].depth))
-            best = s;
-    }
-    return best;
-}
-
 /* Axes named by DIMENSION_LIST: per axis the first attached scale that
- * declares a dim visible from the dataset's group. A reference that cannot
- * be resolved makes the file unreadable, as for netCDF-C. */
-static int resolve_dimlist(reader *r, rdset *d, const char *path)
+ * declares a dim visible from the dataset's group. A reference names the
+ * scale's address, so known scales are matched without opening them; one
+ * that matches none is opened, and a reference that cannot be resolved
+ * makes the group unreadable, as for netCDF-C. */
+static int resolve_dimlist(reader *r, size_t gi, rdset *d)
 {
     hid_t aid, space = H5I_INVALID_HID, mem = H5I_INVALID_HID;
     hssize_t np;
     hvl_t *vl = NULL;
+    char *path = NULL;
     int rc = DT_OK, read = 0;
 
-    if (H5Aexists(d->did, "DIMENSION_LIST") <= 0) {
-        dt__h5_err_text(NULL, 0);
-        return DT_OK;
-    }
     aid = H5Aopen(d->did, "DIMENSION_LIST", H5P_DEFAULT);
     if (aid >= 0)
         space = H5Aget_space(aid);
     np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
     if (aid < 0 || np < 0 || np > H5S_MAX_RANK) {
-        rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable DIMENSION_LIST");
+        rc = DT_EFORMAT;
         goto out;
     }
-    mem = H5Tvlen_create(H5T_STD_REF_OBJ);
+    if (r->refs_mem < 0)
+        r->refs_mem = H5Tvlen_create(H5T_STD_REF_OBJ);
+    mem = r->refs_mem;
     vl = dt__calloc((size_t)np + 1, sizeof *vl);
     if (!vl) {
         rc = DT_ENOMEM;
         goto out;
     }
     if (mem < 0 || (np > 0 && H5Aread(aid, mem, vl) < 0)) {
-        rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable DIMENSION_LIST");
+        rc = DT_EFORMAT;
         goto out;
     }
     read = np > 0;
@@ -1014,25 +1245,32 @@ static int resolve_dimlist(reader *r, rdset *d, const char *path)
         const hobj_ref_t *refs = vl[ax].p;
 
         for (size_t k = 0; refs && k < vl[ax].len; k++) {
-            hid_t obj = H5Rdereference2(d->did, r->f->dapl, H5R_OBJECT, &refs[k]);
             dt__h5key key;
             const rscale *s;
-            int ok;
 
-            if (obj < 0) {
-                rc = dt__h5_fail(DT_EFORMAT, r->f->path, path,
-                                 "the dimension scale of axis %d cannot be "
-                                 "resolved", ax);
-                break;
+            ref_key(&key, d->did, d->key.fileno, &refs[k]);
+            s = scale_for(r, &key, gi);
+            if (!s) {
+                hid_t obj = H5Rdereference2(d->did, r->f->dapl, H5R_OBJECT, &refs[k]);
+                int ok;
+
+                if (obj < 0) {
+                    path = child_path(r->g[gi]->path, d->link);
+                    rc = dt__h5_fail(DT_EFORMAT, r->f->path, path,
+                                     "the dimension scale of axis %d cannot be "
+                                     "resolved", ax);
+                    break;
+                }
+                ok = dt__h5_key(&key, obj) == 0;
+                H5Oclose(obj);
+                if (!ok) {
+                    path = child_path(r->g[gi]->path, d->link);
+                    rc = dt__h5_fail(DT_EFORMAT, r->f->path, path,
+                                     "the dimension scale of axis %d is unreadable", ax);
+                    break;
+                }
+                s = scale_for(r, &key, gi);
             }
-            ok = dt__h5_key(&key, obj) == 0;
-            H5Oclose(obj);
-            if (!ok) {
-                rc = dt__h5_fail(DT_EFORMAT, r->f->path, path,
-                                 "the dimension scale of axis %d is unreadable", ax);
-                break;
-            }
-            s = scale_for(r, &key, d->grp);
             if (s) {
                 d->ax_grp[ax] = s->grp;
                 d->ax_dim[ax] = s->dim;
@@ -1041,11 +1279,14 @@ static int resolve_dimlist(reader *r, rdset *d, const char *path)
         }
     }
 out:
+    if (rc == DT_EFORMAT && !path) {
+        path = child_path(r->g[gi]->path, d->link);
+        rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable DIMENSION_LIST");
+    }
     if (read)
         H5Dvlen_reclaim(mem, space, H5P_DEFAULT, vl);
     free(vl);
-    if (mem >= 0)
-        H5Tclose(mem);
+    free(path);
     if (space >= 0)
         H5Sclose(space);
     if (aid >= 0)
@@ -1053,108 +1294,575 @@ out:
     return rc;
 }
 
-static int axis_uses_name(const reader *r, const rdset *d, const char *name)
+/* Axes by dimension id (_Netcdf4Coordinates), with the ids of the scales
+ * group gi sees. Ids are file-wide: _Netcdf4Dimid where it is written,
+ * else the next free one in traversal order, which only the whole file
+ * gives: returns 0 (nothing set) unless every id it needs is written. */
+static int axes_by_id(reader *r, size_t gi, rdset *d, const int *ids, long n)
 {
+    size_t chain[256], depth = 0;
+
+    if (!r->g[gi]->ids_known)
+        return 0;
+    for (size_t a = gi; a != NONE; a = r->g[a]->parent) {
+        if (depth == sizeof chain / sizeof *chain)
+            return 0;
+        chain[depth++] = a;
+    }
+    /* netCDF-C's order: ancestors first; the last match wins */
+    while (depth-- > 0) {
+        const rgroup *g = r->g[chain[depth]];
+
+        for (size_t i = 0; i < g->nd; i++) {
+            const rdset *s = &g->d[i];
+
+            if (!s->is_scale)
+                continue;
+            for (long ax = 0; ax < n && ax < d->rank; ax++) {
+                if (s->dimid == ids[ax]) {
+                    d->ax_grp[ax] = g->idx;
+                    d->ax_dim[ax] = s->sdim;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* A variable's axes by its _Netcdf4Coordinates, which netCDF-C writes on
+ * every variable and trusts before DIMENSION_LIST: a small integer read
+ * instead of a list of references to convert. Only when every axis finds
+ * a dim that way; otherwise (0) DIMENSION_LIST decides, as before. */
+static int resolve_by_coords(reader *r, size_t gi, rdset *d)
+{
+    int ids[H5S_MAX_RANK];
+    long n;
+
+    if (!r->g[gi]->ids_known || d->rank > H5S_MAX_RANK)
+        return 0;
+    n = dt__h5_attr_read(d->did, "_Netcdf4Coordinates", H5T_NATIVE_INT, ids,
+                         (size_t)d->rank, 4096);
+    if (n != d->rank || !axes_by_id(r, gi, d, ids, n))
+        return 0;
     for (int ax = 0; ax < d->rank; ax++) {
-        if (d->ax_grp[ax] != NONE &&
-            strcmp(r->g[d->ax_grp[ax]].dims[d->ax_dim[ax]].name, name) == 0)
+        if (d->ax_grp[ax] == NONE) {
+            for (int k = 0; k < d->rank; k++)
+                d->ax_grp[k] = d->ax_dim[k] = NONE;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The axes that scales name. netCDF-C gives a 1-D coordinate variable its
+ * own dim, a multi-dimensional one the dims of its _Netcdf4Coordinates
+ * (without them, its first axis is its own), and other variables the
+ * scales of their DIMENSION_LIST. */
+static int resolve_scaled(reader *r, size_t gi)
+{
+    rgroup *g = r->g[gi];
+    int rc = DT_OK;
+
+    for (size_t i = 0; i < g->nd && rc == DT_OK; i++) {
+        rdset *d = &g->d[i];
+
+        if (d->dim_only || d->rank == 0)
+            continue;
+        if (d->is_scale) {
+            if (d->rank > 1 && d->ncoords >= 0) {
+                if (!axes_by_id(r, gi, d, d->coords, d->ncoords))
+                    g->needs_ids = 1;
+            } else {
+                d->ax_grp[0] = gi;
+                d->ax_dim[0] = d->sdim;
+            }
+        } else if ((d->has & HAS_COORDS) && d->listed && resolve_by_coords(r, gi, d)) {
+            continue;
+        } else if ((d->has & HAS_DIMLIST) &&
+                   (d->listed || H5Aexists(d->did, "DIMENSION_LIST") > 0)) {
+            rc = resolve_dimlist(r, gi, d);
+        } else if (!d->listed) {
+            dt__h5_err_text(NULL, 0);
+        }
+    }
+    return rc;
+}
+
+static int dim_is_phony_named(const char *name)
+{
+    return strncmp(name, "phony_dim_", 10) == 0;
+}
+
+/* Does an axis of d already use dim j of group gi? Real dims compare by
+ * name, as the model sees them; phony dims by identity (see place_phony). */
+static int axis_uses(const reader *r, const rdset *d, size_t gi, size_t j)
+{
+    const rdim *dj = dim_at(r, gi, j);
+
+    for (int ax = 0; ax < d->rank; ax++) {
+        const rdim *da;
+
+        if (d->ax_grp[ax] == NONE)
+            continue;
+        if (d->ax_grp[ax] == gi && d->ax_dim[ax] == j)
+            return 1;
+        da = dim_at(r, d->ax_grp[ax], d->ax_dim[ax]);
+        if (da->name && dj->name && strcmp(da->name, dj->name) == 0)
             return 1;
     }
     return 0;
 }
 
-static int resolve_dataset(reader *r, rdset *d)
+/* FORMAT.md: the axes no scale names get phony dims of their own group,
+ * reusing one of equal length and unlimitedness the dataset does not
+ * already use. Their numbers (phony_dim_N, N after the file's real dims,
+ * child groups before their parent) need the whole file; what depends on
+ * names alone does not, unless a real dim the group sees is itself named
+ * like a phony one: then the walk places them, with names. With names
+ * given (*next), new dims are named as they come. */
+static int place_phony(reader *r, size_t gi, unsigned long *next)
 {
-    char *path = child_path(r->g[d->grp].path, d->link);
-    rgroup *g;
+    rgroup *g = r->g[gi];
     int rc = DT_OK;
 
-    if (!path)
-        return DT_ENOMEM;
-    if (d->is_scale) {
-        int ids[H5S_MAX_RANK];
-        long nc = dt__h5_attr_read(d->did, "_Netcdf4Coordinates", H5T_NATIVE_INT,
-                                   ids, (size_t)d->rank, 4096);
+    for (size_t i = 0; i < g->nd && rc == DT_OK; i++) {
+        rdset *d = &g->d[i];
 
-        /* a multi-dimensional coordinate names its axes by dimension id */
-        for (long ax = 0; ax < nc && ax < d->rank; ax++) {
-            for (size_t i = 0; i < r->nids; i++) {
-                if (r->ids[i].id == ids[ax] &&
-                    is_ancestor_or_self(r, r->ids[i].grp, d->grp)) {
-                    d->ax_grp[ax] = r->ids[i].grp;
-                    d->ax_dim[ax] = r->ids[i].dim;
+        if (d->dim_only)
+            continue;
+        for (int ax = 0; ax < d->rank && rc == DT_OK; ax++) {
+            int unl = d->max[ax] == H5S_UNLIMITED;
+            size_t j;
+
+            if (d->ax_grp[ax] != NONE)
+                continue;
+            for (j = 0; j < g->ndims; j++) {
+                if (g->dims[j].size0 == d->ext[ax] && g->dims[j].unlimited == unl &&
+                    !axis_uses(r, d, gi, j))
+                    break;
+            }
+            if (j == g->ndims) {
+                char *name = NULL;
+
+                if (next) {
+                    name = dt__aprintf("phony_dim_%lu", (*next)++);
+                    if (!name)
+                        return DT_ENOMEM;
+                }
+                rc = add_dim(g, name, d->ext[ax], unl, 1, &j);
+            }
+            d->ax_grp[ax] = gi;
+            d->ax_dim[ax] = j;
+        }
+    }
+    return rc;
+}
+
+/* Can group gi place its phony dims by itself? */
+static int phony_local(const reader *r, size_t gi)
+{
+    const rgroup *me = r->g[gi];
+    int unscaled = 0;
+
+    if (me->needs_ids)
+        return 0;
+    for (size_t i = 0; i < me->nd && !unscaled; i++) {
+        for (int ax = 0; !me->d[i].dim_only && ax < me->d[i].rank; ax++)
+            unscaled = unscaled || me->d[i].ax_grp[ax] == NONE;
+    }
+    if (!unscaled)
+        return 1;
+    for (size_t a = gi; a != NONE; a = r->g[a]->parent) {
+        const rgroup *g = r->g[a];
+
+        for (size_t j = 0; j < g->ndims; j++) {
+            if (!g->dims[j].phony && dim_is_phony_named(g->dims[j].name))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scanning: one group's links, datasets and scaled axes                    */
+
+static int scan_fail(rgroup *g, int rc)
+{
+    g->scan_rc = rc;
+    free(g->scan_err);
+    g->scan_err = dt__strdup(dt_error_last()->message);
+    return rc;
+}
+
+/* Read group gi's structure (its ancestors are scanned). keep: leave its
+ * handles open for building it; otherwise they are closed, so that a walk
+ * over many groups holds few. */
+static int scan_group(reader *r, size_t gi, int keep)
+{
+    rgroup *g = r->g[gi];
+    rlinks ls = {NULL, 0, 0};
+    hid_t gcpl;
+    unsigned crt = 0;
+    pending *kids = NULL;
+    size_t nkids = 0, capkids = 0;
+    int rc;
+
+    if (g->scan_rc < 0)
+        return dt__fail_at(g->scan_rc, NULL, NULL, "%s",
+                           g->scan_err ? g->scan_err : "the group cannot be read");
+    if (g->scanned)
+        return DT_OK;
+    rc = group_open(r, gi);
+    if (rc < 0)
+        return scan_fail(g, rc);
+    gcpl = H5Gget_create_plist(g->gid);
+    if (gcpl >= 0) {
+        if (H5Pget_link_creation_order(gcpl, &crt) < 0)
+            crt = 0;
+        g->attr_crt = dt__h5_attr_crt_order(gcpl);
+        H5Pclose(gcpl);
+    }
+    dt__h5_err_text(NULL, 0);
+    if (list_links(&ls, g->gid, (crt & H5P_CRT_ORDER_TRACKED) != 0) < 0) {
+        rc = dt_error_last()->code == DT_ENOMEM
+                 ? DT_ENOMEM
+                 : dt__h5_fail(DT_EFORMAT, r->f->path, g->path,
+                               "cannot list the group");
+        links_free(&ls);
+        return scan_fail(g, rc);
+    }
+    for (size_t i = 0; i < ls.n && rc == DT_OK; i++)
+        rc = visit_link(r, gi, &ls.v[i], keep, &kids, &nkids, &capkids);
+    links_free(&ls);
+    for (size_t k = 0; k < nkids; k++) {
+        size_t ci;
+
+        if (rc == DT_OK)
+            rc = add_group(r, gi, kids[k].name, &kids[k].key, kids[k].shared, &ci);
+        free(kids[k].name);
+    }
+    free(kids);
+    if (rc == DT_OK)
+        rc = declare_scales(r, gi);
+    if (rc == DT_OK)
+        rc = resolve_scaled(r, gi);
+    if (rc == DT_OK && phony_local(r, gi)) {
+        rc = place_phony(r, gi, NULL);
+        g->local = 1;
+    }
+    if (!keep || rc < 0)
+        group_close(g);
+    if (rc < 0)
+        return scan_fail(g, rc);
+    g->scanned = 1;
+    r->nscanned++;
+    return DT_OK;
+}
+
+/* Scan the subtree below gi (gi itself is scanned), parents first. */
+static int scan_below(reader *r, size_t gi)
+{
+    int rc = DT_OK;
+
+    for (size_t k = 0; k < r->g[gi]->nkids && rc == DT_OK; k++) {
+        size_t c = r->g[gi]->kids[k];
+
+        rc = scan_group(r, c, 0);
+        if (rc == DT_OK)
+            rc = scan_below(r, c);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The walk: what only the whole file gives                                 */
+
+typedef struct idtab {
+    rdimid *v;
+    size_t n, cap;
+} idtab;
+
+/* Dimension ids follow netCDF-C: _Netcdf4Dimid when present, else the next
+ * free one in traversal order (a group's datasets, then its children). */
+static int number_ids(reader *r, size_t gi, idtab *ids, long *next_id)
+{
+    rgroup *g = r->g[gi];
+    int rc;
+
+    for (size_t i = 0; i < g->nd; i++) {
+        const rdset *d = &g->d[i];
+
+        if (!d->is_scale)
+            continue;
+        rc = grow(&ids->v, &ids->cap, ids->n, sizeof *ids->v);
+        if (rc < 0)
+            return rc;
+        if (d->has & HAS_DIMID) {
+            ids->v[ids->n].id = d->dimid;
+            if (d->dimid >= *next_id)
+                *next_id = d->dimid + 1;
+        } else {
+            ids->v[ids->n].id = (*next_id)++;
+        }
+        ids->v[ids->n].grp = gi;
+        ids->v[ids->n].dim = d->sdim;
+        ids->n++;
+    }
+    for (size_t k = 0; k < g->nkids; k++) {
+        rc = number_ids(r, g->kids[k], ids, next_id);
+        if (rc < 0)
+            return rc;
+    }
+    return DT_OK;
+}
+
+static void resolve_coords(reader *r, size_t gi, const idtab *ids)
+{
+    rgroup *g = r->g[gi];
+
+    for (size_t i = 0; i < g->nd; i++) {
+        rdset *d = &g->d[i];
+
+        if (!d->is_scale || d->dim_only || d->rank < 2 || d->ncoords < 0)
+            continue;
+        for (long ax = 0; ax < d->ncoords && ax < d->rank; ax++) {
+            for (size_t k = 0; k < ids->n; k++) {
+                if (ids->v[k].id == d->coords[ax] &&
+                    is_ancestor_or_self(r, ids->v[k].grp, gi)) {
+                    d->ax_grp[ax] = ids->v[k].grp;
+                    d->ax_dim[ax] = ids->v[k].dim;
                 }
             }
         }
-        if (nc < 0 && d->rank > 0) {
-            d->ax_grp[0] = d->grp;
-            d->ax_dim[0] = find_dim(&r->g[d->grp], var_name(d->link));
-        }
-    } else {
-        rc = resolve_dimlist(r, d, path);
     }
-    /* FORMAT.md: the rest get phony dims of their own group, reusing one of
-     * equal length and unlimitedness the dataset does not already use */
-    g = &r->g[d->grp];
-    for (int ax = 0; ax < d->rank && rc == DT_OK; ax++) {
-        int unl = d->max[ax] == H5S_UNLIMITED;
-        size_t j;
-        char name[48];
+    g->needs_ids = 0;
+}
 
-        if (d->ax_grp[ax] != NONE)
+static int name_phony(rgroup *g, unsigned long base)
+{
+    unsigned long k = 0;
+
+    for (size_t j = 0; j < g->ndims; j++) {
+        if (!g->dims[j].phony)
             continue;
-        for (j = 0; j < g->ndims; j++) {
-            if (g->dims[j].size == d->ext[ax] && g->dims[j].unlimited == unl &&
-                !axis_uses_name(r, d, g->dims[j].name))
-                break;
+        if (!g->dims[j].name) {
+            g->dims[j].name = dt__aprintf("phony_dim_%lu", base + k);
+            if (!g->dims[j].name)
+                return DT_ENOMEM;
         }
-        if (j == g->ndims) {
-            snprintf(name, sizeof name, "phony_dim_%lu", r->phony_next++);
-            rc = add_dim(g, name, d->ext[ax], unl, &j);
-        }
-        d->ax_grp[ax] = d->grp;
-        d->ax_dim[ax] = j;
+        k++;
     }
-    free(path);
-    return rc;
+    g->numbered = 1;
+    return DT_OK;
 }
 
 /* Child groups are numbered before their parent (netCDF-C's order). */
-static int resolve_group(reader *r, size_t gi)
+static int number_phony(reader *r, size_t gi, const idtab *ids, unsigned long *next)
 {
+    rgroup *g = r->g[gi];
     int rc = DT_OK;
 
-    for (size_t c = r->g[gi].first_child; c != NONE && rc == DT_OK;
-         c = r->g[c].next_sibling)
-        rc = resolve_group(r, c);
-    for (size_t i = 0; i < r->g[gi].d_count && rc == DT_OK; i++) {
-        rdset *d = &r->d[r->g[gi].d_first + i];
-
-        if (!d->dim_only)
-            rc = resolve_dataset(r, d);
+    for (size_t k = 0; k < g->nkids && rc == DT_OK; k++)
+        rc = number_phony(r, g->kids[k], ids, next);
+    if (rc < 0)
+        return rc;
+    if (g->needs_ids)
+        resolve_coords(r, gi, ids);
+    if (g->local) {
+        rc = name_phony(g, *next);
+        *next += g->nphony;
+        return rc;
     }
+    rc = place_phony(r, gi, next);
+    g->local = rc == DT_OK;
+    g->numbered = rc == DT_OK;
     return rc;
 }
 
-/* netcdf4-on-hdf5.md 3.3: an unlimited dim is as long as the longest
- * variable along it (placeholder scales are not always extended). */
-static void size_unlimited(reader *r)
+typedef struct first_at {   /* the first path of each hard-linked dataset */
+    size_t *tab;            /* hash of (group, dataset) pairs by key */
+    size_t cap, n;
+} first_at;
+
+/* Among hard links to one dataset the first one met in traversal order is
+ * its own path; the others say they are the same data (FORMAT.md). */
+static int note_hard_links(reader *r, size_t gi, first_at *fa)
 {
-    for (size_t i = 0; i < r->nd; i++) {
-        rdset *d = &r->d[i];
+    rgroup *g = r->g[gi];
+    int rc;
+
+    for (size_t i = 0; i < g->nd; i++) {
+        rdset *d = &g->d[i];
+        size_t mask, h;
+
+        if (!d->hard)
+            continue;
+        if (2 * (fa->n + 1) > fa->cap) {
+            size_t cap = fa->cap ? fa->cap * 2 : 64, *tab;
+
+            tab = dt__malloc(2 * cap * sizeof *tab);
+            if (!tab)
+                return DT_ENOMEM;
+            for (size_t j = 0; j < cap; j++)
+                tab[2 * j] = NONE;
+            for (size_t j = 0; j < fa->cap; j++) {
+                size_t eg = fa->tab[2 * j], ed = fa->tab[2 * j + 1];
+
+                if (eg == NONE)
+                    continue;
+                for (h = key_hash(&r->g[eg]->d[ed].key) & (cap - 1); tab[2 * h] != NONE;
+                     h = (h + 1) & (cap - 1))
+                    ;
+                tab[2 * h] = eg;
+                tab[2 * h + 1] = ed;
+            }
+            free(fa->tab);
+            fa->tab = tab;
+            fa->cap = cap;
+        }
+        mask = fa->cap - 1;
+        for (h = key_hash(&d->key) & mask; fa->tab[2 * h] != NONE; h = (h + 1) & mask) {
+            const rgroup *fg = r->g[fa->tab[2 * h]];
+            const rdset *fd = &fg->d[fa->tab[2 * h + 1]];
+
+            if (dt__h5_key_eq(&fd->key, &d->key))
+                break;
+        }
+        if (fa->tab[2 * h] == NONE) {
+            fa->tab[2 * h] = gi;
+            fa->tab[2 * h + 1] = i;
+            fa->n++;
+        } else if (!d->note) {
+            const rgroup *fg = r->g[fa->tab[2 * h]];
+            const rdset *fd = &fg->d[fa->tab[2 * h + 1]];
+            char *fp = child_path(fg->path, var_name(fd->link));
+
+            d->note = fp ? dt__aprintf("hard link: same data as %s", fp) : NULL;
+            free(fp);
+        }
+    }
+    for (size_t k = 0; k < g->nkids; k++) {
+        rc = note_hard_links(r, g->kids[k], fa);
+        if (rc < 0)
+            return rc;
+    }
+    return DT_OK;
+}
+
+/* Read the structure of the whole file once: phony numbers, the ids of
+ * scales without _Netcdf4Dimid, and which path of a shared dataset is its
+ * own. A metadata walk: no attribute values beyond the special ones. */
+static int walk(reader *r)
+{
+    idtab ids = {NULL, 0, 0};
+    first_at fa = {NULL, 0, 0};
+    unsigned long next = 0;
+    long next_id = 0;
+    int rc;
+
+    if (r->walked)
+        return DT_OK;
+    if (r->walk_rc < 0)
+        return dt__fail_at(r->walk_rc, NULL, NULL, "%s",
+                           r->walk_err ? r->walk_err : "the file cannot be read");
+    rc = scan_group(r, 0, 0);
+    if (rc == DT_OK)
+        rc = scan_below(r, 0);
+    if (rc == DT_OK)
+        rc = number_ids(r, 0, &ids, &next_id);
+    for (size_t i = 0; rc == DT_OK && i < r->ng; i++) {
+        for (size_t j = 0; j < r->g[i]->ndims; j++)
+            next += !r->g[i]->dims[j].phony;
+    }
+    if (rc == DT_OK)
+        rc = number_phony(r, 0, &ids, &next);
+    if (rc == DT_OK)
+        rc = note_hard_links(r, 0, &fa);
+    free(ids.v);
+    free(fa.tab);
+    if (rc < 0) {
+        r->walk_rc = rc;
+        free(r->walk_err);
+        r->walk_err = dt__strdup(dt_error_last()->message);
+        return rc;
+    }
+    r->walked = 1;
+    return DT_OK;
+}
+
+/* Does building group gi need the walk? */
+static int needs_walk(const reader *r, size_t gi)
+{
+    const rgroup *g = r->g[gi];
+
+    if (r->walked)
+        return 0;
+    if (g->needs_ids || !g->local || (g->nphony && !g->numbered))
+        return 1;
+    for (size_t i = 0; i < g->nd; i++) {
+        /* reachable through another path: which one is its own? (A soft
+         * link elsewhere to one of the group's ancestors cannot be known
+         * without the walk; netCDF-4 files have no links but their own.) */
+        if (g->d[i].hard && (g->shared || g->d[i].rc > 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* netcdf4-on-hdf5.md 3.3: an unlimited dim is as long as the longest
+ * variable along it (placeholder scales are not always extended), and
+ * variables of descendant groups may use it: for a group that declares
+ * one, its subtree is scanned first. */
+static void grow_unlimited(reader *r, size_t gi, size_t owner, int below)
+{
+    rgroup *g = r->g[gi];
+
+    for (size_t i = 0; i < g->nd; i++) {
+        const rdset *d = &g->d[i];
 
         if (d->dim_only)
             continue;
         for (int ax = 0; ax < d->rank; ax++) {
             rdim *dim;
 
-            if (d->ax_grp[ax] == NONE || d->ax_dim[ax] == NONE)
+            if (d->ax_grp[ax] != owner || d->ax_dim[ax] == NONE)
                 continue;
-            dim = &r->g[d->ax_grp[ax]].dims[d->ax_dim[ax]];
+            dim = &r->g[owner]->dims[d->ax_dim[ax]];
             if (dim->unlimited && d->ext[ax] > dim->size)
                 dim->size = d->ext[ax];
         }
     }
+    for (size_t k = 0; below && k < g->nkids; k++)
+        grow_unlimited(r, g->kids[k], owner, 1);
+}
+
+static int size_group(reader *r, size_t gi)
+{
+    rgroup *g = r->g[gi];
+    int below = 0, rc;
+
+    if (g->sized)
+        return DT_OK;
+    /* children see the group's scales, never its phony dims */
+    for (size_t j = 0; j < g->ndims; j++)
+        below = below || (g->dims[j].unlimited && !g->dims[j].phony);
+    below = below && g->nkids > 0;
+    if (below) {
+        rc = scan_below(r, gi);
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < r->ng; i++) {
+            if (r->g[i]->needs_ids && is_ancestor_or_self(r, gi, i)) {
+                rc = walk(r);
+                if (rc < 0)
+                    return rc;
+                break;
+            }
+        }
+    }
+    grow_unlimited(r, gi, gi, below);
+    g->sized = 1;
+    return DT_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1163,32 +1871,35 @@ static void size_unlimited(reader *r)
 /* The variable's fill value (FORMAT.md): the _FillValue attribute read as
  * the variable's type, else the dataset's fill when the file sets one;
  * variable-length strings only through _FillValue. */
-static int var_fill(const reader *r, const rdset *d, const dt__h5type *t,
+static int var_fill(const reader *r, const rdset *d, hid_t did, const dt__h5type *t,
                     hid_t dcpl, unsigned char *buf, char **str, int *has)
 {
     uint32_t cls = DT_TYPE_CLASS(t->type);
     H5D_fill_value_t st;
+    int attr = !d->listed || (d->has & HAS_FILL);
 
     *has = 0;
     if (cls == DT_STRING) {
-        *str = dt__h5_attr_string(d->did, "_FillValue");
+        *str = attr ? dt__h5_attr_string(did, "_FillValue") : NULL;
         *has = *str != NULL;
         return DT_OK;
     }
     if (t->mem < 0)
         return DT_OK;
-    if (dt__h5_attr_read(d->did, "_FillValue", t->mem, buf, 1,
-                         r->f->limits.max_attr_bytes) >= 1) {
+    if (attr && dt__h5_attr_read(did, "_FillValue", t->mem, buf, 1,
+                                 r->f->limits.max_attr_bytes) >= 1) {
         *has = 1;
         return DT_OK;
     }
     /* netCDF-C lists enum fills only through _FillValue */
     if (r->f->nc4 && cls == DT_ENUM)
         return DT_OK;
-    if (H5Pfill_value_defined(dcpl, &st) >= 0 && st == H5D_FILL_VALUE_USER_DEFINED &&
-        H5Pget_fill_value(dcpl, t->mem, buf) >= 0)
+    if (H5Pfill_value_defined(dcpl, &st) < 0)
+        dt__h5_err_text(NULL, 0);
+    else if (st == H5D_FILL_VALUE_USER_DEFINED && H5Pget_fill_value(dcpl, t->mem, buf) >= 0)
         *has = 1;
-    dt__h5_err_text(NULL, 0);
+    else if (st == H5D_FILL_VALUE_USER_DEFINED)
+        dt__h5_err_text(NULL, 0);
     return DT_OK;
 }
 
@@ -1217,14 +1928,14 @@ static int check_chunks(const reader *r, const rdset *d, const hsize_t *chunks,
     return DT_OK;
 }
 
-static int add_variable(reader *r, dt_node *node, size_t di)
+static int add_variable(reader *r, dt_node *node, size_t gi, size_t di)
 {
-    rdset *d = &r->d[di];
-    rgroup *g = &r->g[d->grp];
+    rgroup *g = r->g[gi];
+    rdset *d = &g->d[di];
     const char *dims[H5S_MAX_RANK];
     uint64_t shape[H5S_MAX_RANK], chunks[H5S_MAX_RANK];
     hsize_t hchunks[H5S_MAX_RANK];
-    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0};
+    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0, 0};
     hid_t ftype = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     unsigned char *fill = NULL;
     char *fill_str = NULL, *path = child_path(g->path, var_name(d->link));
@@ -1233,13 +1944,21 @@ static int add_variable(reader *r, dt_node *node, size_t di)
 
     if (!path)
         return DT_ENOMEM;
+    if (d->did < 0) {
+        d->did = dset_open(r, g->gid, d->link, d->ltype);
+        if (d->did < 0) {
+            rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "cannot open the dataset");
+            goto out;
+        }
+    }
     ftype = H5Dget_type(d->did);
-    dcpl = H5Dget_create_plist(d->did);
+    dcpl = d->dcpl >= 0 ? d->dcpl : H5Dget_create_plist(d->did);
+    d->dcpl = H5I_INVALID_HID;
     if (ftype < 0 || dcpl < 0) {
         rc = dt__h5_fail(DT_EFORMAT, r->f->path, path, "unreadable dataset");
         goto out;
     }
-    rc = dt__h5_type_map(&t, ftype);
+    rc = dt__h5_type_map_brief(&t, ftype);
     if (rc < 0) {
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
@@ -1256,7 +1975,7 @@ static int add_variable(reader *r, dt_node *node, size_t di)
         }
     }
     for (int ax = 0; ax < d->rank; ax++) {
-        const rdim *dim = &r->g[d->ax_grp[ax]].dims[d->ax_dim[ax]];
+        const rdim *dim = dim_at(r, d->ax_grp[ax], d->ax_dim[ax]);
 
         dims[ax] = dim->name;
         /* netCDF's view: along an unlimited dim, reads past the dataset's
@@ -1274,7 +1993,11 @@ static int add_variable(reader *r, dt_node *node, size_t di)
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
     }
-    rc = dt__h5_read_attrs(dt_var_attrs(var), d->did, r->f, path);
+    if (d->listed && (d->in_order || !dt__h5_attr_crt_order(dcpl)))
+        rc = dt__h5_read_attr_list(dt_var_attrs(var), d->did, r->f, path, &d->anames);
+    else
+        rc = dt__h5_read_attrs(dt_var_attrs(var), d->did, dt__h5_attr_crt_order(dcpl),
+                               r->f, path);
     if (rc == DT_OK && DT_TYPE_CLASS(t.type) == DT_ENUM)
         rc = dt__h5_enum_members(var, ftype);
     if (rc == DT_OK && t.big_endian)
@@ -1294,30 +2017,40 @@ static int add_variable(reader *r, dt_node *node, size_t di)
     if (rc == DT_OK)
         rc = dt__h5_add_codecs(var, dcpl);
     if (rc == DT_OK)
-        rc = var_fill(r, d, &t, dcpl, fill, &fill_str, &has_fill);
+        rc = var_fill(r, d, d->did, &t, dcpl, fill, &fill_str, &has_fill);
     if (rc == DT_OK && has_fill) {
         if (t.is_bool)
             fill[0] = fill[0] != 0;
         rc = dt_var_set_fill(var, fill_str ? (const void *)&fill_str
                                            : (const void *)fill);
     }
-    if (rc == DT_OK && !has_fill && t.mem >= 0 && DT_TYPE_CLASS(t.type) != DT_STRING &&
-        H5Pget_fill_value(dcpl, t.mem, fill) >= 0) {
+    if (rc == DT_OK && !has_fill && t.mem >= 0 && DT_TYPE_CLASS(t.type) != DT_STRING) {
         /* no declared fill: past the extent reads what HDF5 would give */
-        has_fill = 1;
+        if (H5Pget_fill_value(dcpl, t.mem, fill) >= 0)
+            has_fill = 1;
+        else
+            dt__h5_err_text(NULL, 0);
     }
-    dt__h5_err_text(NULL, 0);
     if (rc < 0) {
         rc = dt__err_locate(rc, r->f->path, path);
         goto out;
     }
     if (d->note)
         rc = dt__var_set_link(var, d->note);
-    if (rc == DT_OK)
-        rc = dt__h5_source_attach(var, r->f, d->did, &t,
-                              fill_str ? (const void *)&fill_str
-                              : has_fill ? (const void *)fill : NULL);
-    d->did = H5I_INVALID_HID;
+    if (rc == DT_OK) {
+        /* the dataset's path: the variable's, unless its link has a prefix */
+        char *dpath = strcmp(d->link, var_name(d->link)) == 0 ? path
+                      : child_path(g->path, d->link);
+
+        rc = dpath ? dt__h5_source_attach(var, r->f, dpath, d->rank, d->ext, &t,
+                                          fill_str ? (const void *)&fill_str
+                                          : has_fill ? (const void *)fill : NULL)
+                   : DT_ENOMEM;
+        if (dpath != path)
+            free(dpath);
+    }
+    /* the source opens the dataset again when it is first read */
+    dset_close(d);
     if (rc < 0)
         rc = dt__err_locate(rc, r->f->path, path);
 out:
@@ -1374,53 +2107,67 @@ static void mark_coordinates(dt_node *node)
 
 static int load_group(dt_node *node, void *ctx);
 
-/* A group's own content, built on its first use (the model's loader): the
- * whole file was walked at open, since phony names and unlimited lengths
- * depend on every group, but attributes, variables and child nodes wait. */
+/* Make ready what building group gi needs: its own structure, the walk
+ * when a name or a note depends on the whole file, and final sizes. */
+static int prepare_group(reader *r, size_t gi)
+{
+    int rc = scan_group(r, gi, 1);
+
+    if (rc == DT_OK && needs_walk(r, gi))
+        rc = walk(r);
+    if (rc == DT_OK)
+        rc = size_group(r, gi);
+    if (rc == DT_OK)
+        rc = group_open(r, gi);
+    return rc;
+}
+
+/* A group's own content, built on its first use (the model's loader). A
+ * netCDF-4 file is read as far as that needs: the group's links, its
+ * datasets and the scales they name in it and its ancestors (loaded
+ * first); the whole file only for what FORMAT.md defines over it. */
 static int load_group(dt_node *node, void *ctx)
 {
     rgroup *g = ctx;
     reader *r = g->r;
+    size_t gi = g->idx;
     int rc;
 
     dt__h5_lock();
-    rc = dt__h5_read_attrs(dt_node_attrs(node), g->gid, r->f, g->path);
+    rc = prepare_group(r, gi);
+    if (rc == DT_OK)
+        rc = dt__h5_read_attrs(dt_node_attrs(node), g->gid, g->attr_crt, r->f, g->path);
     for (size_t j = 0; j < g->ndims && rc == DT_OK; j++) {
         rc = dt_node_add_dim(node, g->dims[j].name, g->dims[j].size,
                              g->dims[j].unlimited);
         if (rc < 0)
             rc = dt__err_locate(rc, r->f->path, g->path);
     }
-    for (size_t i = 0; i < g->d_count && rc == DT_OK; i++) {
-        if (!r->d[g->d_first + i].dim_only)
-            rc = add_variable(r, node, g->d_first + i);
+    for (size_t i = 0; i < g->nd && rc == DT_OK; i++) {
+        if (!g->d[i].dim_only)
+            rc = add_variable(r, node, gi, i);
     }
     if (rc == DT_OK)
         mark_coordinates(node);
-    for (size_t c = g->first_child; c != NONE && rc == DT_OK; c = r->g[c].next_sibling) {
+    for (size_t k = 0; k < g->nkids && rc == DT_OK; k++) {
+        rgroup *c = r->g[g->kids[k]];
         dt_node *child = NULL;
 
-        rc = dt_node_create(&child, node, r->g[c].name, 0);
+        rc = dt_node_create(&child, node, c->name, 0);
         if (rc == DT_EBADNAME) {
             /* a name the model cannot hold: the subtree is left out */
             dt_error_clear();
             rc = DT_OK;
         } else if (rc < 0) {
-            rc = dt__err_locate(rc, r->f->path, r->g[c].path);
+            rc = dt__err_locate(rc, r->f->path, c->path);
         } else {
-            dt__node_set_loader(child, load_group, &r->g[c], NULL);
+            dt__node_set_loader(child, load_group, c, NULL);
         }
     }
     /* what the variables did not take over is no longer needed */
-    for (size_t i = 0; i < g->d_count; i++) {
-        rdset *d = &r->d[g->d_first + i];
-
-        if (d->did >= 0)
-            H5Dclose(d->did);
-        d->did = H5I_INVALID_HID;
-    }
-    H5Gclose(g->gid);
-    g->gid = H5I_INVALID_HID;
+    group_close(g);
+    for (size_t i = 0; i < g->nd; i++)
+        dt__h5_names_free(&g->d[i].anames);
     dt__h5_err_text(NULL, 0);
     dt__h5_unlock();
     return rc;
@@ -1439,6 +2186,20 @@ static void reader_free(void *p)
     dt__h5_unlock();
     file_free(f);
     free(r);
+}
+
+size_t dt__h5_groups_scanned(const void *backend)
+{
+    const reader *r = backend;
+
+    return r ? r->nscanned : 0;
+}
+
+int dt__h5_walked(const void *backend)
+{
+    const reader *r = backend;
+
+    return r ? r->walked : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1473,6 +2234,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     }
     r->f = f;
     r->external_links = opts->external_links;
+    r->refs_mem = H5I_INVALID_HID;
     root = H5Gopen2(f->fid, "/", f->lapl);
     if (root < 0 || dt__h5_key(&key, root) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, path, "/", "cannot open the root group");
@@ -1482,21 +2244,20 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     }
     has_props = H5Aexists(root, "_NCProperties") > 0;
     dt__h5_err_text(NULL, 0);
-    rc = add_group(r, NONE, "", root, &key, &gi);
-    if (rc == DT_OK)
+    rc = add_group(r, NONE, "", &key, 0, &gi);
+    if (rc == DT_OK) {
+        r->g[gi]->gid = root;
         rc = seen_add(r, &key, &again);
-    if (rc == DT_OK)
-        rc = walk_group(r, gi);
-    if (rc == DT_OK)
-        rc = declare_scales(r);
-    if (rc == DT_OK)
-        rc = resolve_group(r, 0);
+    } else {
+        H5Gclose(root);
+    }
+    /* FORMAT.md: netcdf4 when the file has _NCProperties or scales. A file
+     * without _NCProperties is walked now to learn which; a netCDF-4 file
+     * is read group by group as the tree is used. */
+    if (rc == DT_OK && !has_props)
+        rc = walk(r);
     if (rc < 0)
         goto out;
-    size_unlimited(r);
-    for (size_t i = 0; i < r->ng; i++)
-        r->g[i].r = r;
-    /* FORMAT.md: netcdf4 when the file has _NCProperties or scales */
     f->nc4 = has_props || r->has_scales;
 
     rc = dt_tree_new(&tree);
@@ -1508,7 +2269,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
         goto out;
     /* the tree owns the reader (and the file) from here; sources borrow f */
     dt__tree_set_backend(tree, r, reader_free);
-    dt__node_set_loader(dt_tree_root(tree), load_group, &r->g[0], NULL);
+    dt__node_set_loader(dt_tree_root(tree), load_group, r->g[0], NULL);
     r = NULL;
     f = NULL;
     rc = dt__tree_end_load(tree);

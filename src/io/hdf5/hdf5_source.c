@@ -12,8 +12,10 @@
 
 typedef struct h5src {
     dt__h5file *f;          /* borrowed from the tree's backend */
-    hid_t did;
-    hid_t mem;              /* H5I_INVALID_HID: listed, never read */
+    hid_t did;              /* opened on the first read, with mem */
+    char *dpath;            /* the dataset's path in the file */
+    int readable;           /* 0: a type that is listed, never read */
+    hid_t mem;
     dt_type type;
     int is_bool;
     int rank;
@@ -22,6 +24,9 @@ typedef struct h5src {
     char *fill_str;         /* DT_STRING: the fill text */
     dt__h5chunks *chunks;   /* chunks libdtree decodes itself, or NULL */
 } h5src;
+
+static int src_fail(const h5src *s, const dt_var *var, int code,
+                    const char *what);
 
 static void src_free(void *ctx)
 {
@@ -39,7 +44,50 @@ static void src_free(void *ctx)
     free(s->fill);
     free(s->fill_str);
     dt__h5_chunks_free(s->chunks);
+    free(s->dpath);
     free(s);
+}
+
+/* The dataset and its memory type are made on the first read, not when the
+ * tree is loaded: each open HDF5 object holds memory and slows every other
+ * HDF5 call, and a tree of 10,000 variables may read none. Once set, did
+ * and mem never change. */
+static int src_open(h5src *s, const dt_var *var)
+{
+    char hmsg[512] = "";
+
+    dt__h5_lock();
+    if (s->did < 0) {
+        hid_t did = H5Dopen2(s->f->fid, s->dpath, s->f->dapl);
+        hid_t ftype = did >= 0 ? H5Dget_type(did) : H5I_INVALID_HID;
+        dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0, 0};
+
+        if (ftype >= 0 && dt__h5_type_map(&t, ftype) == DT_OK && t.type == s->type &&
+            t.mem >= 0) {
+            s->mem = t.mem;
+            s->did = did;
+            /* chunks libdtree decodes itself (hdf5_chunks.c), found once */
+            if (s->rank > 0 && DT_TYPE_CLASS(s->type) != DT_STRING &&
+                dt__h5_chunks_new(&s->chunks, did, s->mem) < 0)
+                s->chunks = NULL; /* H5Dread remains the way */
+        } else {
+            dt__h5_err_text(hmsg, sizeof hmsg);
+            dt__h5_type_clear(&t);
+            if (did >= 0)
+                H5Dclose(did);
+        }
+        if (ftype >= 0)
+            H5Tclose(ftype);
+    }
+    dt__h5_unlock();
+    if (s->did < 0) {
+        char what[600];
+
+        snprintf(what, sizeof what, "cannot open the dataset%s%s",
+                 hmsg[0] ? ": " : "", hmsg);
+        return src_fail(s, var, DT_EIO, what);
+    }
+    return DT_OK;
 }
 
 static int src_fail(const h5src *s, const dt_var *var, int code,
@@ -136,7 +184,7 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
     void *target = buf;
     read_fault fault;
 
-    if (s->mem < 0) {
+    if (!s->readable) {
         char tn[32], what[96];
 
         dt_type_name(tn, sizeof tn, s->type);
@@ -146,6 +194,9 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
     }
     if ((int)dt_var_ndim(var) != s->rank)
         return src_fail(s, var, DT_EINVAL, "rank differs from the dataset's");
+    rc = src_open(s, var);
+    if (rc < 0)
+        return rc;
     for (int i = 0; i < s->rank; i++) {
         if (stride[i] == 0)
             return src_fail(s, var, DT_EINVAL, "stride 0");
@@ -255,40 +306,34 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
 
 static const dt_source_ops h5_ops = {1, src_read, NULL, src_free};
 
-int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
-                         dt__h5type *t, const void *fill)
+int dt__h5_source_attach(dt_var *var, dt__h5file *f, const char *dpath,
+                         int rank, const hsize_t *ext, dt__h5type *t,
+                         const void *fill)
 {
     h5src *s = dt__calloc(1, sizeof *s);
-    hid_t space;
-    int rank;
 
     if (!s) {
-        H5Dclose(did);
         dt__h5_type_clear(t);
         return DT_ENOMEM;
     }
     s->f = f;
-    s->did = did;
-    s->mem = t->mem;
-    t->mem = H5I_INVALID_HID;
+    s->did = s->mem = H5I_INVALID_HID;
+    s->readable = t->mem >= 0;
+    dt__h5_type_clear(t);
     s->type = t->type;
     s->is_bool = t->is_bool;
-    space = H5Dget_space(did);
-    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (rank < 0 || rank > H5S_MAX_RANK ||
-        (rank > 0 && H5Sget_simple_extent_dims(space, s->ext, NULL) < 0)) {
-        if (space >= 0)
-            H5Sclose(space);
-        src_free(s);
-        return dt__h5_fail(DT_EFORMAT, NULL, NULL, "unreadable dataspace");
-    }
-    H5Sclose(space);
-    s->rank = rank;
-    if (rank > 0 && DT_TYPE_CLASS(t->type) != DT_STRING &&
-        dt__h5_chunks_new(&s->chunks, did, s->mem) < 0) {
+    s->dpath = dt__strdup(dpath);
+    if (!s->dpath) {
         src_free(s);
         return DT_ENOMEM;
     }
+    if (rank < 0 || rank > H5S_MAX_RANK) {
+        src_free(s);
+        return dt__fail(DT_EFORMAT, "unreadable dataspace");
+    }
+    s->rank = rank;
+    for (int i = 0; i < rank; i++)
+        s->ext[i] = ext[i];
     if (fill && DT_TYPE_CLASS(t->type) == DT_STRING) {
         s->fill_str = dt__strdup(*(char *const *)fill);
         if (!s->fill_str) {

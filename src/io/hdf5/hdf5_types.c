@@ -226,12 +226,81 @@ static dt_type vlen_base(hid_t ftype)
 
 void dt__h5_type_clear(dt__h5type *t)
 {
-    if (t->mem >= 0)
+    if (t->mem >= 0 && !t->borrowed)
         H5Tclose(t->mem);
     t->mem = H5I_INVALID_HID;
+    t->borrowed = 0;
 }
 
+/* The IEEE floats and two's-complement integers of 1 to 8 bytes that
+ * nearly every file holds: one comparison tells one apart (and sane, as
+ * HDF5 defines it), and HDF5's own native type reads it. */
+static int standard_type(dt__h5type *out, hid_t ftype, H5T_class_t cls, size_t size)
+{
+    H5T_order_t order;
+    int big, sgn = 1;
+    hid_t std;
+
+    if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || (size & (size - 1)) || size > 8)
+        return 0;
+    if (cls == H5T_FLOAT && size < 4)
+        return 0;
+    order = H5Tget_order(ftype);
+    if (order != H5T_ORDER_LE && order != H5T_ORDER_BE)
+        return 0;
+    big = order == H5T_ORDER_BE;
+    /* (each of HDF5's type macros is a call: name only the one needed) */
+    if (cls == H5T_FLOAT) {
+        std = size == 4 ? (big ? H5T_IEEE_F32BE : H5T_IEEE_F32LE)
+                        : (big ? H5T_IEEE_F64BE : H5T_IEEE_F64LE);
+    } else {
+        sgn = H5Tget_sign(ftype) != H5T_SGN_NONE;
+        switch (size * 4 + (size_t)(sgn * 2 + big)) {
+        case 4: std = H5T_STD_U8LE; break;
+        case 5: std = H5T_STD_U8BE; break;
+        case 6: std = H5T_STD_I8LE; break;
+        case 7: std = H5T_STD_I8BE; break;
+        case 8: std = H5T_STD_U16LE; break;
+        case 9: std = H5T_STD_U16BE; break;
+        case 10: std = H5T_STD_I16LE; break;
+        case 11: std = H5T_STD_I16BE; break;
+        case 16: std = H5T_STD_U32LE; break;
+        case 17: std = H5T_STD_U32BE; break;
+        case 18: std = H5T_STD_I32LE; break;
+        case 19: std = H5T_STD_I32BE; break;
+        case 32: std = H5T_STD_U64LE; break;
+        case 33: std = H5T_STD_U64BE; break;
+        case 34: std = H5T_STD_I64LE; break;
+        default: std = H5T_STD_I64BE; break;
+        }
+    }
+    if (H5Tequal(ftype, std) <= 0)
+        return 0;
+    out->big_endian = big;
+    out->borrowed = 1;
+    if (cls == H5T_FLOAT) {
+        out->type = size == 4 ? DT_FLOAT32 : DT_FLOAT64;
+        out->mem = size == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    } else {
+        out->type = int_class(size, sgn);
+        out->mem = native_int(out->type);
+    }
+    return 1;
+}
+
+static int type_map(dt__h5type *out, hid_t ftype, int brief);
+
 int dt__h5_type_map(dt__h5type *out, hid_t ftype)
+{
+    return type_map(out, ftype, 0);
+}
+
+int dt__h5_type_map_brief(dt__h5type *out, hid_t ftype)
+{
+    return type_map(out, ftype, 1);
+}
+
+static int type_map(dt__h5type *out, hid_t ftype, int brief)
 {
     H5T_class_t cls = H5Tget_class(ftype);
     size_t size = H5Tget_size(ftype);
@@ -241,6 +310,18 @@ int dt__h5_type_map(dt__h5type *out, hid_t ftype)
     out->mem = H5I_INVALID_HID;
     out->big_endian = 0;
     out->is_bool = 0;
+    out->borrowed = 0;
+    if (cls != H5T_NO_CLASS && size > 0 && standard_type(out, ftype, cls, size)) {
+        if (!brief) {
+            out->mem = H5Tcopy(out->mem);
+            out->borrowed = 0;
+            if (out->mem < 0) {
+                out->type = DT_NONE;
+                return dt__fail(DT_EFORMAT, "cannot build a memory type for the datatype");
+            }
+        }
+        return DT_OK;
+    }
     if (cls == H5T_NO_CLASS || size == 0 || !type_sane(ftype, 0)) {
         dt__h5_err_text(NULL, 0);
         return dt__fail(DT_EFORMAT, "malformed datatype (class %d, %zu bytes)",
@@ -481,25 +562,19 @@ int dt__h5_attr_hidden(const char *name)
     return 0;
 }
 
-/* Elements of an attribute's dataspace: 0 for a null one. */
-static int attr_npoints(hid_t space, uint64_t *n, int *is_scalar)
+/* Elements of an attribute's dataspace (0 for a null one), whether it is a
+ * scalar, and its rank. */
+static int attr_npoints(hid_t space, uint64_t *n, int *is_scalar, int *rank)
 {
-    H5S_class_t sc = H5Sget_simple_extent_type(space);
-    hssize_t np;
+    int nd = H5Sget_simple_extent_ndims(space);
+    hssize_t np = nd >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
 
-    *is_scalar = sc == H5S_SCALAR;
-    if (sc == H5S_NULL) {
-        *n = 0;
-        return 0;
-    }
-    if (sc == H5S_SCALAR) {
-        *n = 1;
-        return 0;
-    }
-    np = H5Sget_simple_extent_npoints(space);
-    if (sc != H5S_SIMPLE || np < 0)
+    if (nd < 0 || np < 0)
         return -1;
+    /* scalar: rank 0, one point; null: rank 0, none */
+    *is_scalar = nd == 0 && np == 1;
     *n = (uint64_t)np;
+    *rank = nd;
     return 0;
 }
 
@@ -529,11 +604,10 @@ static void free_strings(char **v, size_t n)
 
 /* An attribute of rank 2 or more keeps its shape (HDF5 allows them; the
  * values stay flat, in C order). */
-static int attr_keep_shape(dt_attrs *dst, const char *aname, hid_t space)
+static int attr_keep_shape(dt_attrs *dst, const char *aname, hid_t space, int rank)
 {
     hsize_t dims[H5S_MAX_RANK];
     uint64_t shape[H5S_MAX_RANK];
-    int rank = H5Sget_simple_extent_ndims(space);
 
     if (rank < 2 || rank > H5S_MAX_RANK ||
         H5Sget_simple_extent_dims(space, dims, NULL) != rank)
@@ -545,8 +619,8 @@ static int attr_keep_shape(dt_attrs *dst, const char *aname, hid_t space)
 
 /* Variable-length strings: n char * values, NULL read as "". */
 static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
-                             const char *aname, uint64_t n, unsigned flags,
-                             const dt__h5file *f)
+                             int rank, const char *aname, uint64_t n,
+                             unsigned flags, const dt__h5file *f)
 {
     hid_t mem = H5Tcopy(H5T_C_S1);
     char **raw = NULL, **vals = NULL;
@@ -579,7 +653,7 @@ static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
     }
     rc = dt__attrs_set_raw(dst, aname, DT_STRING, cnt, vals, flags);
     if (rc == DT_OK)
-        rc = attr_keep_shape(dst, aname, space);
+        rc = attr_keep_shape(dst, aname, space, rank);
     goto out;
 fail:
     rc = dt_error_last()->code ? dt_error_last()->code : DT_ENOMEM;
@@ -596,23 +670,23 @@ out:
 /* Fixed-length strings: one string (or 1-byte strings) is netCDF's char
  * text with trailing NULs dropped; an array of longer ones is a string list
  * (each without its trailing NULs), as netCDF-C reads them. */
-static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype,
-                              hid_t space, const char *aname, uint64_t n,
+static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
+                              int rank, const char *aname, uint64_t n,
                               unsigned flags, const dt__h5file *f)
 {
     size_t sz = H5Tget_size(ftype), cnt, total;
-    hid_t mem = H5Tcopy(ftype);
     char *bytes = NULL, **vals = NULL;
     int rc = DT_OK;
 
-    if (mem < 0)
+    if (sz == 0)
         return dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\": bad string type",
                            aname);
     bytes = alloc_values(n, sz, f->limits.max_attr_bytes, aname);
     if (!bytes || dt__u64_to_size(&cnt, n) < 0)
         goto fail;
     total = cnt * sz;
-    if (cnt && H5Aread(aid, mem, bytes) < 0) {
+    /* read as stored: the attribute's own type, no conversion */
+    if (cnt && H5Aread(aid, ftype, bytes) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\": cannot read",
                          aname);
         goto out;
@@ -638,14 +712,13 @@ static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype,
     }
     rc = dt__attrs_set_raw(dst, aname, DT_STRING, cnt, vals, flags);
     if (rc == DT_OK)
-        rc = attr_keep_shape(dst, aname, space);
+        rc = attr_keep_shape(dst, aname, space, rank);
     goto out;
 fail:
     rc = dt_error_last()->code ? dt_error_last()->code : DT_ENOMEM;
 out:
     free(bytes);
     free_strings(vals, vals ? cnt : 0);
-    H5Tclose(mem);
     return rc;
 }
 
@@ -653,14 +726,14 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
                      const dt__h5file *f)
 {
     hid_t space = H5Aget_space(aid), ftype = H5Aget_type(aid);
-    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0};
+    dt__h5type t = {DT_NONE, H5I_INVALID_HID, 0, 0, 0};
     uint64_t n = 0;
-    int is_scalar = 0, rc = DT_OK;
+    int is_scalar = 0, rank = 0, rc = DT_OK;
     unsigned flags;
     void *buf = NULL;
     size_t cnt, es;
 
-    if (space < 0 || ftype < 0 || attr_npoints(space, &n, &is_scalar) < 0) {
+    if (space < 0 || ftype < 0 || attr_npoints(space, &n, &is_scalar, &rank) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\" is unreadable",
                          aname);
         goto out;
@@ -671,15 +744,15 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
         htri_t var = H5Tis_variable_str(ftype);
 
         if (var > 0)
-            rc = attr_vlen_strings(dst, aid, ftype, space, aname, n, flags, f);
+            rc = attr_vlen_strings(dst, aid, ftype, space, rank, aname, n, flags, f);
         else if (var == 0)
-            rc = attr_fixed_strings(dst, aid, ftype, space, aname, n, flags, f);
+            rc = attr_fixed_strings(dst, aid, ftype, space, rank, aname, n, flags, f);
         else
             rc = dt__h5_fail(DT_EFORMAT, NULL, NULL,
                              "attribute \"%s\": bad string type", aname);
         goto out;
     }
-    rc = dt__h5_type_map(&t, ftype);
+    rc = dt__h5_type_map_brief(&t, ftype);
     if (rc < 0 || t.type == DT_NONE)
         goto out;  /* unrepresentable classes are left out */
     if (t.mem < 0) {
@@ -704,7 +777,7 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
     }
     rc = dt__attrs_set_raw(dst, aname, t.type, cnt, buf, flags);
     if (rc == DT_OK)
-        rc = attr_keep_shape(dst, aname, space);
+        rc = attr_keep_shape(dst, aname, space, rank);
 out:
     free(buf);
     dt__h5_type_clear(&t);
@@ -715,26 +788,6 @@ out:
     return rc;
 }
 
-/* Creation order when the object tracks it, else name order (HDF5 and
- * netCDF-C both list that way). */
-static H5_index_t attr_index(hid_t obj)
-{
-    H5I_type_t it = H5Iget_type(obj);
-    hid_t cpl = it == H5I_GROUP ? H5Gget_create_plist(obj)
-                : it == H5I_DATASET ? H5Dget_create_plist(obj)
-                : H5I_INVALID_HID;
-    unsigned crt = 0;
-    H5_index_t idx = H5_INDEX_NAME;
-
-    if (cpl >= 0) {
-        if (H5Pget_attr_creation_order(cpl, &crt) >= 0 &&
-            (crt & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(cpl);
-    }
-    return idx;
-}
-
 static herr_t collect_attr(hid_t obj, const char *name, const H5A_info_t *ai,
                            void *ud)
 {
@@ -743,34 +796,41 @@ static herr_t collect_attr(hid_t obj, const char *name, const H5A_info_t *ai,
     return dt__h5_names_add(ud, name) < 0 ? -1 : 0;
 }
 
-int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
-                      const char *objpath)
+int dt__h5_attr_crt_order(hid_t cpl)
 {
-    H5_index_t idx = attr_index(obj);
-    dt__h5names nl = {NULL, 0, 0};
+    unsigned crt = 0;
+
+    return cpl >= 0 && H5Pget_attr_creation_order(cpl, &crt) >= 0 &&
+           (crt & H5P_CRT_ORDER_TRACKED) != 0;
+}
+
+/* Creation order when the object tracks it, else name order (HDF5 and
+ * netCDF-C both list that way). */
+int dt__h5_list_attrs(dt__h5names *out, hid_t obj, int crt)
+{
     hsize_t pos = 0;
     herr_t st;
-    int rc = DT_OK;
 
     dt_error_clear();
-    st = H5Aiterate2(obj, idx, H5_ITER_INC, &pos, collect_attr, &nl);
-    if (st < 0 && idx == H5_INDEX_CRT_ORDER && dt_error_last()->code != DT_ENOMEM) {
+    st = H5Aiterate2(obj, crt ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME, H5_ITER_INC,
+                     &pos, collect_attr, out);
+    if (st < 0 && crt && dt_error_last()->code != DT_ENOMEM) {
         /* tracked but not indexed: name order */
         dt__h5_err_text(NULL, 0);
-        dt__h5_names_free(&nl);
+        dt__h5_names_free(out);
         pos = 0;
-        st = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_attr, &nl);
+        st = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_attr, out);
     }
-    if (st < 0) {
-        rc = dt_error_last()->code == DT_ENOMEM
-                 ? DT_ENOMEM
-                 : dt__h5_fail(DT_EFORMAT, f->path, objpath,
-                               "cannot list the attributes");
-        dt__h5_names_free(&nl);
-        return rc;
-    }
-    for (size_t i = 0; i < nl.n && rc == DT_OK; i++) {
-        const char *name = nl.names[i];
+    return st < 0 ? -1 : 0;
+}
+
+int dt__h5_read_attr_list(dt_attrs *dst, hid_t obj, const dt__h5file *f,
+                          const char *objpath, const dt__h5names *nl)
+{
+    int rc = DT_OK;
+
+    for (size_t i = 0; i < nl->n && rc == DT_OK; i++) {
+        const char *name = nl->names[i];
         hid_t aid;
 
         if (dt__h5_attr_hidden(name))
@@ -791,19 +851,37 @@ int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, const dt__h5file *f,
             dt__err_locate(rc, f->path, objpath);
         H5Aclose(aid);
     }
+    return rc;
+}
+
+int dt__h5_read_attrs(dt_attrs *dst, hid_t obj, int crt, const dt__h5file *f,
+                      const char *objpath)
+{
+    dt__h5names nl = {NULL, 0, 0};
+    int rc;
+
+    if (dt__h5_list_attrs(&nl, obj, crt) < 0) {
+        rc = dt_error_last()->code == DT_ENOMEM
+                 ? DT_ENOMEM
+                 : dt__h5_fail(DT_EFORMAT, f->path, objpath,
+                               "cannot list the attributes");
+        dt__h5_names_free(&nl);
+        return rc;
+    }
+    rc = dt__h5_read_attr_list(dst, obj, f, objpath, &nl);
     dt__h5_names_free(&nl);
     return rc;
 }
 
+/* Callers mostly know the attribute is there (from a listing): no
+ * H5Aexists first, which walks the attribute messages as H5Aopen does. */
 static hid_t open_attr(hid_t obj, const char *name)
 {
-    htri_t ex = H5Aexists(obj, name);
+    hid_t aid = H5Aopen(obj, name, H5P_DEFAULT);
 
-    if (ex <= 0) {
+    if (aid < 0)
         dt__h5_err_text(NULL, 0);
-        return H5I_INVALID_HID;
-    }
-    return H5Aopen(obj, name, H5P_DEFAULT);
+    return aid;
 }
 
 char *dt__h5_attr_string(hid_t obj, const char *name)
@@ -812,11 +890,11 @@ char *dt__h5_attr_string(hid_t obj, const char *name)
     hid_t ft = aid >= 0 ? H5Aget_type(aid) : H5I_INVALID_HID;
     hid_t sp = aid >= 0 ? H5Aget_space(aid) : H5I_INVALID_HID;
     uint64_t n = 0;
-    int scalar;
+    int scalar, rank;
     char *out = NULL;
 
     if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_STRING ||
-        attr_npoints(sp, &n, &scalar) < 0 || n != 1)
+        attr_npoints(sp, &n, &scalar, &rank) < 0 || n != 1)
         goto out;
     if (H5Tis_variable_str(ft) > 0) {
         hid_t mem = H5Tcopy(H5T_C_S1);
@@ -857,11 +935,11 @@ long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
     hid_t sp = aid >= 0 ? H5Aget_space(aid) : H5I_INVALID_HID;
     size_t es = H5Tget_size(mem);
     uint64_t np = 0, nbytes;
-    int scalar;
+    int scalar, rank;
     unsigned char *tmp = NULL;
     long got = -1;
 
-    if (sp < 0 || es == 0 || attr_npoints(sp, &np, &scalar) < 0 || np == 0)
+    if (sp < 0 || es == 0 || attr_npoints(sp, &np, &scalar, &rank) < 0 || np == 0)
         goto out;
     if (dt__mul_u64(&nbytes, np, es) || nbytes > max_bytes || np > LONG_MAX)
         goto out;
