@@ -352,6 +352,12 @@ size_t dt_var_codec_count(const dt_var *var) { return var ? var->ncodecs : 0; }
 int dt_var_big_endian(const dt_var *var) { return var ? var->big_endian : 0; }
 size_t dt_var_enum_count(const dt_var *var) { return var ? var->nenums : 0; }
 int dt_var_is_lazy(const dt_var *var) { return var && var->src; }
+
+void dt__var_source(const dt_var *var, const dt_source_ops **ops, void **ctx)
+{
+    *ops = var ? var->src : NULL;
+    *ctx = var ? var->src_ctx : NULL;
+}
 const char *dt_var_link(const dt_var *var) { return var ? var->link : NULL; }
 
 int dt__var_set_link(dt_var *var, const char *text)

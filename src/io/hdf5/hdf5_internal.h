@@ -98,7 +98,8 @@ long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
 
 /* ---- hdf5_filters.c ---- */
 
-/* Register the decoders HDF5 does not carry (zstd, blosc, lzf, bzip2). */
+/* Register the decoders HDF5 does not carry (zstd, blosc, lzf, bzip2), and
+ * the zstd encoder. */
 void dt__h5_filters_register(void);
 /* The manifest name of an HDF5 filter id ("zlib", "filter32767"). */
 void dt__h5_filter_name(char *buf, size_t size, long id);
@@ -115,5 +116,9 @@ long dt__h5_missing_filter(hid_t dcpl);
  * a `char *` element. */
 int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
                          dt__h5type *t, const void *fill);
+
+/* The dataset behind var when its data is an HDF5 source of this backend
+ * (borrowed), else H5I_INVALID_HID; for copying stored chunks as they are. */
+hid_t dt__h5_source_dataset(const dt_var *var);
 
 #endif /* DT_HDF5_INTERNAL_H */
