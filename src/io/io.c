@@ -179,6 +179,8 @@ int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
     case DT_FORMAT_YAML:
         return dt__yaml_write(tree, path, opts);
     case DT_FORMAT_NETCDF4:
+    case DT_FORMAT_HDF5:
+        /* a netCDF-4 file is an HDF5 file that netCDF readers understand */
         return dt__hdf5_write(tree, path, opts);
     case DT_FORMAT_AUTO:
         return dt__fail_at(DT_EINVAL, path, NULL, "cannot tell the format from the file "

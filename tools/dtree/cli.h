@@ -37,5 +37,7 @@ int cmd_cat(int argc, char **argv);
 void cmd_cat_help(FILE *fp);
 int cmd_manifest(int argc, char **argv);
 void cmd_manifest_help(FILE *fp);
+int cmd_convert(int argc, char **argv);
+void cmd_convert_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */

@@ -15,6 +15,8 @@ static const cli_cmd commands[] = {
      cmd_cat, cmd_cat_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
+    {"convert", "write a tree as a netCDF-4 file or a YAML tree (atomically)",
+     cmd_convert, cmd_convert_help},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)
