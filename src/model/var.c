@@ -738,6 +738,10 @@ static int read_native(const dt_var *v, const sel *s, void *buf)
     }
     if (!v->data)
         return fill_elems(v, buf, (size_t)s->n);
+    /* a failed gather releases every element: those not reached yet must
+     * be NULL strings, not what the caller's buffer held */
+    if (DT_TYPE_CLASS(v->type) == DT_STRING)
+        memset(buf, 0, (size_t)s->n * sizeof(char *));
     rc = for_each(v, s, gather_one, &c);
     if (rc < 0)
         dt__elems_release(buf, v->type, (size_t)s->n);
