@@ -88,6 +88,38 @@ static int stray_files(const char *keep)
     return n;
 }
 
+/* The digests of every variable's data, in manifest order. */
+static char *digests(const dt_tree *t)
+{
+    dt_manifest_opts mo = DT_MANIFEST_OPTS_INIT;
+    char *text = NULL, *line, *out;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    dt__buf b;
+
+    ck_assert_ptr_nonnull(fp);
+    tu_assert_ok(dt_tree_manifest(t, fp, &mo));
+    fclose(fp);
+    dt__buf_init(&b);
+    for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, "sha256:"))
+            dt__buf_printf(&b, "%s\n", line);
+    }
+    free(text);
+    out = dt__buf_take(&b);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+static void assert_same_data(const dt_tree *a, const dt_tree *b)
+{
+    char *da = digests(a), *db = digests(b);
+
+    ck_assert_str_eq(da, db);
+    free(da);
+    free(db);
+}
+
 /* The manifest of a tree (digests of every variable's data), without the
  * lines that name the format. */
 static char *manifest_text(const dt_tree *t)
@@ -699,14 +731,16 @@ END_TEST
 START_TEST(raw_copy)
 {
     gen g = {{100, 700}, 0, 0, -1, 0};
-    dt_tree *t = gen_tree(&g, 300, 1400), *a, *b;
+    dt_tree *t = gen_tree(&g, 250, 1500), *a, *b;
     char *p = tpath("raw1.nc"), *q = tpath("raw2.nc"), *r = tpath("raw3.nc"), *da, *db;
     dt_write_opts o = DT_WRITE_OPTS_INIT;
 
+    /* edge chunks on both axes: encoded by the workers, padded */
     o.deflate = 1;
     o.shuffle = 1;
     write_nc(t, p, &o);
     a = reopen(p);
+    assert_same_data(t, a);
     write_nc(a, q, NULL);
     o = (dt_write_opts)DT_WRITE_OPTS_INIT;
     o.recompress = 1;
@@ -721,8 +755,29 @@ START_TEST(raw_copy)
     db = tu_dump(dt_tree_root(b));
     ck_assert_str_eq(da, db);
     ck_assert(has_codec(tu_var(b, "/big"), "zlib"));
-    free(da);
     free(db);
+    dt_tree_free(b);
+    /* decoded and encoded again by the workers: shuffle dropped, then
+     * zstd over the bytes still shuffled */
+    o = (dt_write_opts)DT_WRITE_OPTS_INIT;
+    o.force = 1;
+    o.shuffle = -1;
+    write_nc(a, r, &o);
+    b = reopen(r);
+    ck_assert(!has_codec(tu_var(b, "/big"), "shuffle"));
+    db = tu_dump(dt_tree_root(b));
+    ck_assert_str_eq(da, db);
+    assert_same_data(a, b);
+    free(db);
+    dt_tree_free(b);
+    o.shuffle = 0;
+    o.zstd = 4;
+    write_nc(a, r, &o);
+    b = reopen(r);
+    ck_assert(has_codec(tu_var(b, "/big"), "shuffle"));
+    ck_assert(has_codec(tu_var(b, "/big"), "zstd"));
+    assert_same_data(a, b);
+    free(da);
     dt_tree_free(b);
     dt_tree_free(a);
     dt_tree_free(t);

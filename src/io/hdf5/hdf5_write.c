@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include <hdf5_hl.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "hdf5_internal.h"
 
@@ -61,6 +65,8 @@ typedef struct writer {
     uint64_t total, done;
     unsigned char *buf;
     size_t bufcap;
+    unsigned ncpu;          /* encoding threads when > 1 */
+    struct encoder *enc;    /* started on first use */
 } writer;
 
 typedef struct wvar {
@@ -916,6 +922,591 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Parallel encoding                                                        */
+
+/* HDF5 runs filters one chunk at a time in the calling thread. When the
+ * target's filters are ones we can run ourselves (shuffle, deflate, zstd)
+ * and its stored bytes are the in-memory bytes, chunks are cut out of each
+ * block, encoded by worker threads and stored with H5Dwrite_chunk by this
+ * thread (the only one that calls HDF5). */
+#define MAX_WORKERS 16
+
+typedef struct encparams {
+    int shuffle, deflate, zstd, zstd_level;
+    size_t esize;
+} encparams;
+
+/* The source's filters when its stored chunks are decoded by the workers
+ * (transcoding): their places in its pipeline, for the chunk's mask. */
+typedef struct srcpipe {
+    int shuffle, deflate, zstd;
+    unsigned shuffle_bit, comp_bit;
+} srcpipe;
+
+typedef struct job {
+    unsigned char *in, *tmp, *out;
+    size_t len, out_len, cap, in_cap;
+    hsize_t off[DT_MAX_RANK];
+    int transcode;          /* in holds a stored source chunk of len bytes */
+    uint32_t mask;          /* its filter mask */
+    int state;              /* JOB_FREE ... */
+} job;
+
+enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
+
+struct encoder {
+    pthread_t th[MAX_WORKERS];
+    unsigned nth;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    job *jobs;
+    size_t njobs, chunk_bytes;
+    encparams p;
+    srcpipe sp;
+    int stop;
+};
+typedef struct encoder encoder;
+
+static void shuffle_bytes(unsigned char *dst, const unsigned char *src, size_t n,
+                          size_t es)
+{
+    size_t ne = n / es;
+
+    /* HDF5's shuffle: byte j of element i goes to j * ne + i; the bytes
+     * that do not fill an element stay at the end as they are */
+    for (size_t j = 0; j < es; j++) {
+        unsigned char *d = dst + j * ne;
+        const unsigned char *s = src + j;
+
+        for (size_t i = 0; i < ne; i++)
+            d[i] = s[i * es];
+    }
+    memcpy(dst + ne * es, src + ne * es, n - ne * es);
+}
+
+static void unshuffle_bytes(unsigned char *dst, const unsigned char *src, size_t n,
+                            size_t es)
+{
+    size_t ne = n / es;
+
+    for (size_t j = 0; j < es; j++) {
+        const unsigned char *s = src + j * ne;
+        unsigned char *d = dst + j;
+
+        for (size_t i = 0; i < ne; i++)
+            d[i * es] = s[i];
+    }
+    memcpy(dst + ne * es, src + ne * es, n - ne * es);
+}
+
+/* A stored source chunk back to its bytes, as far as the target needs:
+ * when both pipelines shuffle, the shuffled bytes are compressed as they
+ * are. Points *data at the chunk (len = chunk_bytes, in j->tmp or j->in);
+ * *shuffled says whether it is still shuffled. */
+static int decode_job(const encoder *e, job *j, const unsigned char **data,
+                      int *shuffled)
+{
+    const srcpipe *sp = &e->sp;
+    size_t n = e->chunk_bytes;
+    int comp = (sp->deflate || sp->zstd) && !(j->mask & (1u << sp->comp_bit));
+
+    *shuffled = sp->shuffle && !(j->mask & (1u << sp->shuffle_bit)) && e->p.esize > 1;
+    if (comp && sp->deflate) {
+        uLongf dl = (uLongf)n;
+
+        if (uncompress(j->tmp, &dl, j->in, (uLong)j->len) != Z_OK || dl != n)
+            return -1;
+    } else if (comp) {
+        size_t r = ZSTD_decompress(j->tmp, n, j->in, j->len);
+
+        if (ZSTD_isError(r) || r != n)
+            return -1;
+    } else {
+        if (j->len != n)
+            return -1;
+        memcpy(j->tmp, j->in, n);
+    }
+    /* tmp holds the bytes, shuffled or not: unshuffled into in if the
+     * target does not shuffle */
+    *data = j->tmp;
+    if (*shuffled && !(e->p.shuffle && e->p.esize > 1)) {
+        unshuffle_bytes(j->in, j->tmp, n, e->p.esize);
+        *shuffled = 0;
+        *data = j->in;
+    }
+    j->len = n;
+    return 0;
+}
+
+static int encode_job(const encoder *e, job *j)
+{
+    const encparams *p = &e->p;
+    const unsigned char *src = j->in;
+    size_t n;
+    int shuffled = 0;
+
+    if (j->transcode && decode_job(e, j, &src, &shuffled) < 0)
+        return -1;
+    n = j->len;
+    if (p->shuffle && p->esize > 1 && !shuffled) {
+        /* into whichever buffer src is not */
+        unsigned char *dst = src == j->tmp ? j->in : j->tmp;
+
+        shuffle_bytes(dst, src, n, p->esize);
+        src = dst;
+    }
+    if (p->deflate) {
+        uLongf dl = (uLongf)j->cap;
+
+        if (compress2(j->out, &dl, src, (uLong)n, p->deflate) != Z_OK)
+            return -1;
+        j->out_len = dl;
+    } else if (p->zstd) {
+        size_t r = ZSTD_compress(j->out, j->cap, src, n, p->zstd_level);
+
+        if (ZSTD_isError(r))
+            return -1;
+        j->out_len = r;
+    } else {
+        memcpy(j->out, src, n);
+        j->out_len = n;
+    }
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    encoder *e = arg;
+
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        job *j = NULL;
+
+        while (!e->stop) {
+            for (size_t i = 0; i < e->njobs && !j; i++) {
+                if (e->jobs[i].state == JOB_QUEUED)
+                    j = &e->jobs[i];
+            }
+            if (j)
+                break;
+            pthread_cond_wait(&e->work, &e->mu);
+        }
+        if (!j)
+            break;
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&e->mu);
+        {
+            int ok = encode_job(e, j) == 0;
+
+            pthread_mutex_lock(&e->mu);
+            j->state = ok ? JOB_DONE : JOB_FAILED;
+        }
+        pthread_cond_broadcast(&e->done);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+static void encoder_free(encoder *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stop = 1;
+    pthread_cond_broadcast(&e->work);
+    pthread_mutex_unlock(&e->mu);
+    for (unsigned i = 0; i < e->nth; i++)
+        pthread_join(e->th[i], NULL);
+    for (size_t i = 0; i < e->njobs; i++) {
+        free(e->jobs[i].in);
+        free(e->jobs[i].tmp);
+        free(e->jobs[i].out);
+    }
+    free(e->jobs);
+    pthread_cond_destroy(&e->work);
+    pthread_cond_destroy(&e->done);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+static int encoder_new(encoder **out, unsigned nth)
+{
+    encoder *e = dt__calloc(1, sizeof *e);
+
+    *out = NULL;
+    if (!e)
+        return DT_ENOMEM;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->work, NULL);
+    pthread_cond_init(&e->done, NULL);
+    e->jobs = dt__calloc((size_t)nth + 2, sizeof *e->jobs);
+    if (!e->jobs) {
+        encoder_free(e);
+        return DT_ENOMEM;
+    }
+    e->njobs = (size_t)nth + 2;
+    for (unsigned i = 0; i < nth; i++) {
+        if (pthread_create(&e->th[i], NULL, worker, e) != 0)
+            break;
+        e->nth++;
+    }
+    if (e->nth == 0) {
+        encoder_free(e);
+        return dt__fail(DT_ERROR, "cannot start an encoding thread");
+    }
+    *out = e;
+    return DT_OK;
+}
+
+/* Job buffers for chunks of chunk_bytes (the encoder is idle). */
+static int encoder_size(encoder *e, size_t chunk_bytes)
+{
+    size_t cap = chunk_bytes + chunk_bytes / 8 + 4096;
+
+    if (e->chunk_bytes >= chunk_bytes)
+        return DT_OK;
+    if (ZSTD_compressBound(chunk_bytes) > cap)
+        cap = ZSTD_compressBound(chunk_bytes);
+    if (compressBound((uLong)chunk_bytes) > cap)
+        cap = compressBound((uLong)chunk_bytes);
+    for (size_t i = 0; i < e->njobs; i++) {
+        job *j = &e->jobs[i];
+
+        free(j->in);
+        free(j->tmp);
+        free(j->out);
+        j->in = dt__malloc(cap);
+        j->in_cap = cap;
+        j->tmp = dt__malloc(chunk_bytes);
+        j->out = dt__malloc(cap);
+        j->cap = cap;
+        if (!j->in || !j->tmp || !j->out) {
+            e->chunk_bytes = 0;
+            return DT_ENOMEM;
+        }
+    }
+    e->chunk_bytes = chunk_bytes;
+    return DT_OK;
+}
+
+/* Store every finished job; with wait_all, until none is left in flight,
+ * else until one job is free. */
+static int encoder_collect(writer *w, encoder *e, const wvar *wv, int wait_all,
+                           job **free_job)
+{
+    int rc = DT_OK;
+
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        int busy = 0;
+        job *ready = NULL, *idle = NULL;
+
+        for (size_t i = 0; i < e->njobs; i++) {
+            job *j = &e->jobs[i];
+
+            if (j->state == JOB_DONE || j->state == JOB_FAILED)
+                ready = j;
+            else if (j->state == JOB_QUEUED || j->state == JOB_RUNNING)
+                busy = 1;
+            else if (!idle)
+                idle = j;
+        }
+        if (ready) {
+            int failed = ready->state == JOB_FAILED;
+
+            pthread_mutex_unlock(&e->mu);
+            if (rc == DT_OK && failed)
+                rc = dt__fail_at(DT_ERROR, w->path, wv->path, "encoding a chunk failed");
+            else if (rc == DT_OK && dt__io_fault(w->path, "writing a chunk"))
+                rc = DT_EIO;
+            else if (rc == DT_OK && H5Dwrite_chunk(wv->did, H5P_DEFAULT, 0, ready->off,
+                                                   ready->out_len, ready->out) < 0)
+                rc = dt__h5_fail(DT_EIO, w->path, wv->path, "cannot write a chunk");
+            pthread_mutex_lock(&e->mu);
+            ready->state = JOB_FREE;
+            continue;
+        }
+        if (!wait_all && idle) {
+            *free_job = idle;
+            break;
+        }
+        if (!busy)
+            break;
+        pthread_cond_wait(&e->done, &e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+/* Whether the encoder can write this variable: chunked, filters it runs
+ * (no fletcher32), and stored bytes that are the memory bytes. */
+static int encodable(const wvar *wv, hid_t dcpl, encparams *p)
+{
+    int n = H5Pget_nfilters(dcpl);
+    dt_type t = dt_var_type(wv->v);
+
+    memset(p, 0, sizeof *p);
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED || DT_TYPE_CLASS(t) == DT_STRING || n < 0)
+        return 0;
+    if (wv->ftype != wv->mtype && H5Tequal(wv->ftype, wv->mtype) <= 0)
+        return 0;
+    p->esize = dt_type_size(t);
+    for (int i = 0; i < n; i++) {
+        unsigned flags = 0, cd[8] = {0}, cfg = 0;
+        size_t ncd = 8;
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, &cfg);
+
+        if (id == H5Z_FILTER_SHUFFLE && !p->deflate && !p->zstd)
+            p->shuffle = 1;
+        else if (id == H5Z_FILTER_DEFLATE && ncd >= 1 && !p->deflate && !p->zstd)
+            p->deflate = (int)cd[0];
+        else if (id == FILTER_ZSTD && ncd >= 1 && !p->deflate && !p->zstd) {
+            p->zstd = 1;
+            p->zstd_level = (int)cd[0];
+        } else
+            return 0;
+    }
+    dt__h5_err_text(NULL, 0);
+    return 1;
+}
+
+/* Cut the chunk at off (target coordinates) out of the block read at start
+ * with count, padding what lies past the extent with pad (one element). */
+static void cut_chunk(unsigned char *dst, const unsigned char *block, size_t nd,
+                      const hsize_t *chunk, const hsize_t *off, const uint64_t *start,
+                      const uint64_t *count, size_t es, const unsigned char *pad)
+{
+    size_t celems = 1, k = 0;
+    hsize_t idx[DT_MAX_RANK];
+
+    for (size_t i = 0; i < nd; i++)
+        celems *= chunk[i];
+    for (size_t i = 0; i < celems; i++)
+        memcpy(dst + i * es, pad, es);
+    for (size_t i = 0; i < nd; i++)
+        idx[i] = 0;
+    /* rows along the last axis: the part inside the block */
+    for (;;) {
+        size_t in = 1, boff = 0, coff = 0;
+        hsize_t row;
+
+        for (size_t i = 0; i + 1 < nd; i++) {
+            if (off[i] + idx[i] >= start[i] + count[i])
+                in = 0;
+        }
+        if (in) {
+            for (size_t i = 0; i < nd; i++) {
+                boff = boff * count[i] + (i + 1 < nd ? off[i] + idx[i] - start[i]
+                                                     : off[i] - start[i]);
+                coff = coff * chunk[i] + (i + 1 < nd ? idx[i] : 0);
+            }
+            row = start[nd - 1] + count[nd - 1] - off[nd - 1];
+            if (row > chunk[nd - 1])
+                row = chunk[nd - 1];
+            memcpy(dst + coff * es, block + boff * es, (size_t)row * es);
+        }
+        k = nd - 1;
+        while (k > 0) {
+            k--;
+            if (++idx[k] < chunk[k])
+                break;
+            idx[k] = 0;
+            if (k == 0)
+                return;
+        }
+        if (nd == 1)
+            return;
+    }
+}
+
+/* The chunks of one block, each handed to a worker. */
+static int encode_block(writer *w, encoder *e, const wvar *wv, const hsize_t *chunk,
+                        const uint64_t *start, const uint64_t *count,
+                        const unsigned char *pad)
+{
+    size_t nd = dt_var_ndim(wv->v);
+    hsize_t off[DT_MAX_RANK], first[DT_MAX_RANK], last[DT_MAX_RANK];
+    int rc = DT_OK;
+
+    for (size_t i = 0; i < nd; i++) {
+        first[i] = start[i] / chunk[i];
+        last[i] = (start[i] + count[i] - 1) / chunk[i];
+        off[i] = first[i];
+    }
+    for (;;) {
+        job *j = NULL;
+        hsize_t coff[DT_MAX_RANK];
+
+        rc = encoder_collect(w, e, wv, 0, &j);
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < nd; i++)
+            coff[i] = off[i] * chunk[i];
+        cut_chunk(j->in, w->buf, nd, chunk, coff, start, count, e->p.esize, pad);
+        memcpy(j->off, coff, nd * sizeof *coff);
+        j->len = e->chunk_bytes;
+        j->transcode = 0;
+        pthread_mutex_lock(&e->mu);
+        j->state = JOB_QUEUED;
+        pthread_cond_signal(&e->work);
+        pthread_mutex_unlock(&e->mu);
+        size_t k = nd;
+        while (k > 0) {
+            k--;
+            if (++off[k] <= last[k])
+                break;
+            off[k] = first[k];
+            if (k == 0)
+                return DT_OK;
+        }
+    }
+}
+
+/* Whether the workers can decode the source's stored chunks: an HDF5
+ * dataset of the same type and chunk shape, filtered with shuffle, deflate
+ * or zstd only. */
+static int transcodable(const wvar *wv, hid_t tdcpl, hid_t *src_out, srcpipe *sp)
+{
+    hid_t src = dt__h5_source_dataset(wv->v), sdcpl, stype;
+    size_t nd = dt_var_ndim(wv->v);
+    hsize_t sch[DT_MAX_RANK], tch[DT_MAX_RANK];
+    int ok = 0, n;
+
+    memset(sp, 0, sizeof *sp);
+    if (src < 0 || nd == 0)
+        return 0;
+    sdcpl = H5Dget_create_plist(src);
+    stype = H5Dget_type(src);
+    if (sdcpl < 0 || stype < 0 || H5Pget_layout(sdcpl) != H5D_CHUNKED ||
+        H5Pget_chunk(sdcpl, (int)nd, sch) != (int)nd ||
+        H5Pget_chunk(tdcpl, (int)nd, tch) != (int)nd || H5Tequal(stype, wv->ftype) <= 0)
+        goto out;
+    for (size_t i = 0; i < nd; i++) {
+        if (sch[i] != tch[i])
+            goto out;
+    }
+    n = H5Pget_nfilters(sdcpl);
+    if (n < 0 || n > 32)
+        goto out;
+    ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        unsigned flags = 0, cd[8] = {0}, cfg = 0;
+        size_t ncd = 8;
+        H5Z_filter_t id = H5Pget_filter2(sdcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, &cfg);
+        int comp = sp->deflate || sp->zstd;
+
+        if (id == H5Z_FILTER_SHUFFLE && !comp && !sp->shuffle) {
+            sp->shuffle = 1;
+            sp->shuffle_bit = (unsigned)i;
+        } else if ((id == H5Z_FILTER_DEFLATE || id == FILTER_ZSTD) && !comp) {
+            sp->deflate = id == H5Z_FILTER_DEFLATE;
+            sp->zstd = id == FILTER_ZSTD;
+            sp->comp_bit = (unsigned)i;
+        } else {
+            ok = 0;
+        }
+    }
+out:
+    dt__h5_err_text(NULL, 0);
+    if (sdcpl >= 0)
+        H5Pclose(sdcpl);
+    if (stype >= 0)
+        H5Tclose(stype);
+    *src_out = src;
+    return ok;
+}
+
+/* Stored source chunks, decoded and encoded again by the workers; chunks
+ * never written stay unwritten, as in copy_raw. */
+static int transcode(writer *w, encoder *e, const wvar *wv, hid_t src)
+{
+    size_t nd = dt_var_ndim(wv->v);
+    hsize_t ch[DT_MAX_RANK], ext[DT_MAX_RANK], off[DT_MAX_RANK], grid[DT_MAX_RANK],
+        idx[DT_MAX_RANK];
+    hid_t sspace = H5Dget_space(src), sdcpl = H5Dget_create_plist(src);
+    const char *sfile = dt_tree_source(dt_node_tree(dt_var_node(wv->v)));
+    int rc = DT_OK;
+
+    if (sspace < 0 || sdcpl < 0 || H5Sget_simple_extent_dims(sspace, ext, NULL) != (int)nd ||
+        H5Pget_chunk(sdcpl, (int)nd, ch) != (int)nd)
+        rc = dt__h5_fail(DT_EIO, sfile, wv->path, "cannot read the dataset's layout");
+    for (size_t i = 0; i < nd && rc == DT_OK; i++) {
+        grid[i] = (ext[i] + ch[i] - 1) / ch[i];
+        idx[i] = 0;
+        if (!grid[i])
+            goto out;
+    }
+    while (rc == DT_OK) {
+        hsize_t size = 0;
+        haddr_t addr = HADDR_UNDEF;
+        unsigned fmask = 0;
+        uint64_t cb = mem_esize(dt_var_type(wv->v));
+        size_t k;
+
+        for (size_t i = 0; i < nd; i++)
+            off[i] = idx[i] * ch[i];
+        if (H5Dget_chunk_info_by_coord(src, off, &fmask, &addr, &size) < 0) {
+            rc = dt__h5_fail(DT_EIO, sfile, wv->path, "cannot look up a stored chunk");
+            break;
+        }
+        if (addr != HADDR_UNDEF && size > 0) {
+            job *j = NULL;
+            uint32_t mask = 0;
+
+            rc = encoder_collect(w, e, wv, 0, &j);
+            if (rc < 0)
+                break;
+            if (size > j->in_cap) {
+                unsigned char *p = dt__realloc(j->in, (size_t)size);
+
+                if (!p) {
+                    rc = DT_ENOMEM;
+                    break;
+                }
+                j->in = p;
+                j->in_cap = (size_t)size;
+            }
+            if (H5Dread_chunk(src, H5P_DEFAULT, off, &mask, j->in) < 0) {
+                rc = dt__h5_fail(DT_EIO, sfile, wv->path, "cannot read a stored chunk");
+                break;
+            }
+            j->len = (size_t)size;
+            j->mask = mask;
+            j->transcode = 1;
+            memcpy(j->off, off, nd * sizeof *off);
+            pthread_mutex_lock(&e->mu);
+            j->state = JOB_QUEUED;
+            pthread_cond_signal(&e->work);
+            pthread_mutex_unlock(&e->mu);
+        }
+        for (size_t i = 0; i < nd; i++)
+            cb *= off[i] + ch[i] > ext[i] ? ext[i] - off[i] : ch[i];
+        progress(w, cb);
+        k = nd;
+        while (k > 0) {
+            k--;
+            if (++idx[k] < grid[k])
+                break;
+            idx[k] = 0;
+            if (k == 0)
+                goto out;
+        }
+    }
+out:
+    {
+        int rc2 = encoder_collect(w, e, wv, 1, NULL);
+
+        if (rc == DT_OK)
+            rc = rc2;
+    }
+    if (sspace >= 0)
+        H5Sclose(sspace);
+    if (sdcpl >= 0)
+        H5Pclose(sdcpl);
+    return rc;
+}
+
 /* Copy a variable's data block by block: blocks are whole target chunks
  * (whole rows for contiguous data), grown along the inner axes while they
  * stay under BLOCK_BYTES, so memory is bounded whatever the size. */
@@ -930,6 +1521,10 @@ static int copy_data(writer *w, const wvar *wv)
     uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK], bytes, nel = 1;
     hid_t dcpl, fspace = H5I_INVALID_HID;
     int chunked, rc, copied = 0;
+    encoder *enc = NULL;
+    encparams ep;
+    hid_t src = H5I_INVALID_HID;
+    unsigned char pad[64];
 
     for (size_t i = 0; i < nd; i++)
         nel *= shape[i];
@@ -942,8 +1537,35 @@ static int copy_data(writer *w, const wvar *wv)
     chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED;
     if (chunked && H5Pget_chunk(dcpl, (int)nd, base) != (int)nd)
         chunked = 0;
+    if (chunked && w->ncpu > 1 && encodable(wv, dcpl, &ep)) {
+        uint64_t cb = es;
+
+        for (size_t i = 0; i < nd; i++)
+            cb *= base[i];
+        if (!w->enc)
+            rc = encoder_new(&w->enc, w->ncpu < MAX_WORKERS ? w->ncpu : MAX_WORKERS);
+        if (rc == DT_OK) {
+            w->enc->p = ep;
+            rc = encoder_size(w->enc, (size_t)cb);
+        }
+        if (rc == DT_OK && transcodable(wv, dcpl, &src, &w->enc->sp)) {
+            H5Pclose(dcpl);
+            return transcode(w, w->enc, wv, src);
+        }
+        if (rc == DT_OK) {
+            const void *fill = dt_var_fill(v);
+
+            enc = w->enc;
+            memset(pad, 0, sizeof pad);
+            if (fill && es <= sizeof pad)
+                memcpy(pad, fill, es);
+        }
+    }
+    dt__h5_err_text(NULL, 0);
     if (dcpl >= 0)
         H5Pclose(dcpl);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < nd; i++) {
         if (!chunked)
             base[i] = 1;
@@ -1000,7 +1622,9 @@ static int copy_data(writer *w, const wvar *wv)
             rc = dt__err_locate(rc, dt_tree_source(dt_node_tree(dt_var_node(v))), wv->path);
             break;
         }
-        if (dt__io_fault(w->path, "writing data")) {
+        if (enc) {
+            rc = encode_block(w, enc, wv, base, start, count, pad);
+        } else if (dt__io_fault(w->path, "writing data")) {
             rc = DT_EIO;
         } else {
             mspace = nd ? H5Screate_simple((int)nd, hc, NULL) : H5Screate(H5S_SCALAR);
@@ -1028,6 +1652,12 @@ static int copy_data(writer *w, const wvar *wv)
         }
         if (k == 0 && (nd == 0 || idx[0] == 0))
             break;
+    }
+    if (enc) {
+        int rc2 = encoder_collect(w, enc, wv, 1, NULL);
+
+        if (rc == DT_OK)
+            rc = rc2;
     }
     H5Sclose(fspace);
     return rc;
@@ -1498,6 +2128,11 @@ int dt__hdf5_write(const dt_tree *tree, const char *path, const dt_write_opts *o
     int rc, locked = 0;
 
     memset(&w, 0, sizeof w);
+    {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        w.ncpu = n > 0 ? (unsigned)n : 1;
+    }
     w.o = opts;
     w.path = path;
     w.fid = H5I_INVALID_HID;
@@ -1601,6 +2236,7 @@ out:
             H5Pclose(fapl);
         dt__h5_unlock();
     }
+    encoder_free(w.enc);
     for (size_t i = 0; i < w.ndims; i++)
         free(w.dims[i].name);
     free(w.dims);
