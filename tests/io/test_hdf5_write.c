@@ -367,6 +367,38 @@ START_TEST(bad_name_row)
 }
 END_TEST
 
+/* netCDF-C stores names in NFC: so do we, and names that become equal are
+ * refused. "e" + U+0301 is "\xc3\xa9" (U+00E9) in NFC. */
+START_TEST(nfc_names)
+{
+    dt_tree *t = tu_tree("/gru\xcc\x88n", NULL), *back;
+    dt_node *root = dt_tree_root(t);
+    char *p = tpath("nfc.nc");
+    dt_var *v = NULL;
+    dt_dim_info di;
+    int one = 1;
+
+    /* a coordinate whose dimension and variable are both decomposed */
+    tu_var1(root, "caf\x65\xcc\x81", "caf\x65\xcc\x81", DT_INT32, 1, DT_INT32, &one);
+    tu_assert_ok(dt_attrs_set(dt_node_attrs(root), "\x65\xcc\x81t\x65\xcc\x81", DT_INT32,
+                              1, &one, 0));
+    write_nc(t, p, NULL);
+    back = reopen(p);
+    tu_assert_ok(dt_node_dim_find(&di, dt_tree_root(back), "caf\xc3\xa9"));
+    ck_assert_int_eq(dt_var_is_index(tu_var(back, "/caf\xc3\xa9")), 1);
+    ck_assert_ptr_nonnull(tu_node(back, "/gr\xc3\xbcn"));
+    ck_assert_ptr_nonnull(dt_attrs_find(dt_node_attrs(dt_tree_root(back)), "\xc3\xa9t\xc3\xa9"));
+    dt_tree_free(back);
+    /* the composed spelling beside the decomposed one: one name */
+    tu_assert_ok(dt_node_add_var(&v, root, "caf\xc3\xa9", DT_INT8, 0, NULL, NULL));
+    tu_assert_rc(dt_tree_write(t, p, DT_FORMAT_NETCDF4, &(dt_write_opts){.version = 1,
+                                                                        .force = 1}),
+                 DT_ENAMECLASH, "the same name once normalised (NFC)");
+    dt_tree_free(t);
+    free(p);
+}
+END_TEST
+
 START_TEST(unsupported_types)
 {
     dt_tree *t = tu_tree(NULL);
@@ -824,6 +856,7 @@ static Suite *hdf5_write_suite(void)
     tcase_add_test(tc, netcdf_layout);
     tcase_add_loop_test(tc, bad_name_row, 0, TU_NELEMS(bad_names));
     tcase_add_test(tc, unsupported_types);
+    tcase_add_test(tc, nfc_names);
     tcase_add_test(tc, default_chunks);
     tcase_add_test(tc, subtree);
     suite_add_tcase(s, tc);

@@ -12,6 +12,7 @@
 
 #include <hdf5_hl.h>
 #include <pthread.h>
+#include <utf8proc.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -39,7 +40,8 @@
 
 typedef struct wdim {
     const dt_node *owner;   /* the source group whose table declares it */
-    char *name;
+    char *name;             /* as the tree has it */
+    char *hname;            /* as written (NFC) */
     uint64_t size;
     int unlimited;
     int id;                 /* netCDF dimension id, file-global */
@@ -72,6 +74,7 @@ typedef struct writer {
 typedef struct wvar {
     const dt_var *v;
     char *path;             /* source path, for messages */
+    char *nfc;              /* the name as written (NFC) */
     char *hname;            /* link name in the written group */
     int is_scale;           /* coordinate variable: the scale of axis[0] */
     size_t axis[DT_MAX_RANK];  /* index in writer.dims per axis */
@@ -128,6 +131,37 @@ static int check_name(const writer *w, const char *name, const char *what,
                            "name starts with a letter, a digit, '_' or a multibyte "
                            "UTF-8 character, not '%c'", what, name, c);
     return DT_OK;
+}
+
+/* The name as netCDF-C stores it: checked, and in Unicode NFC (netCDF-C
+ * normalises every name it is given, and looks names up normalised). */
+static int nc_name(const writer *w, const char *name, const char *what,
+                   const char *objpath, char **out)
+{
+    const char *p;
+    utf8proc_uint8_t *nfc;
+    int rc = check_name(w, name, what, objpath);
+
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    for (p = name; *p && !(*p & 0x80); p++)
+        ;
+    if (!*p) {
+        *out = dt__strdup(name); /* ASCII is NFC already */
+        return *out ? DT_OK : DT_ENOMEM;
+    }
+    nfc = utf8proc_NFC((const utf8proc_uint8_t *)name);
+    if (!nfc)
+        return dt__fail_at(DT_EBADNAME, w->path, objpath, "%s name is not valid UTF-8",
+                           what);
+    rc = check_name(w, (const char *)nfc, what, objpath);
+    if (rc == DT_OK) {
+        *out = dt__strdup((const char *)nfc);
+        rc = *out ? DT_OK : DT_ENOMEM;
+    }
+    free(nfc);
+    return rc;
 }
 
 static char *child_path(const char *parent, const char *name)
@@ -282,10 +316,10 @@ static int enum_type(writer *w, hid_t gid, const dt_node *node, const wvar *wv,
         }
     }
     dt__h5_err_text(NULL, 0);
-    name = dt__aprintf("%s_t", dt_var_name(v));
+    name = dt__aprintf("%s_t", wv->nfc);
     for (int k = 2; name && H5Lexists(gid, name, H5P_DEFAULT) > 0; k++) {
         free(name);
-        name = dt__aprintf("%s_t%d", dt_var_name(v), k);
+        name = dt__aprintf("%s_t%d", wv->nfc, k);
     }
     dt__h5_err_text(NULL, 0);
     if (!name) {
@@ -373,10 +407,18 @@ static int write_attr(writer *w, hid_t obj, const dt_node *node, const dt_attr *
     const void *vals = dt_attr_data(a);
     hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hsize_t dim = n;
-    int rc = check_name(w, name, "attribute", objpath), own_types = 1;
+    char *hname = NULL;
+    int rc = nc_name(w, name, "attribute", objpath, &hname), own_types = 1;
 
     if (rc < 0)
         return rc;
+    if (H5Aexists(obj, hname) > 0) {
+        rc = dt__fail_at(DT_ENAMECLASH, w->path, objpath, "attribute \"%s\" has the name "
+                         "of another once both are normalised (NFC)", name);
+        free(hname);
+        return rc;
+    }
+    dt__h5_err_text(NULL, 0);
     if (cls == DT_CHAR || cls == DT_JSON) {
         size_t len = cls == DT_JSON ? strlen(vals) : n;
 
@@ -388,6 +430,7 @@ static int write_attr(writer *w, hid_t obj, const dt_node *node, const dt_attr *
     } else if (!type_writable(t)) {
         char tn[32];
 
+        free(hname);
         if (w->o->skip_unsupported)
             return DT_OK;
         dt_type_name(tn, sizeof tn, t);
@@ -429,7 +472,8 @@ static int write_attr(writer *w, hid_t obj, const dt_node *node, const dt_attr *
         rc = dt__h5_fail(DT_ETYPE, w->path, objpath, "attribute \"%s\": cannot build "
                          "its type", name);
     else
-        rc = attr_create_write(w, obj, name, ftype, space, mtype, vals, objpath);
+        rc = attr_create_write(w, obj, hname, ftype, space, mtype, vals, objpath);
+    free(hname);
     if (own_types == 1 && ftype >= 0)
         H5Tclose(ftype);
     if (own_types >= 1 && mtype >= 0)
@@ -1666,19 +1710,36 @@ static int copy_data(writer *w, const wvar *wv)
 /* ------------------------------------------------------------------------ */
 /* Groups                                                                   */
 
+/* Declare a dimension in the group being written (gpath; its own ones
+ * start at index first): netCDF names, unique once normalised. */
 static int add_dim(writer *w, const dt_node *owner, const char *name, uint64_t size,
-                   int unlimited, size_t *out)
+                   int unlimited, const char *gpath, size_t first, size_t *out)
 {
     int rc = grow(&w->dims, &w->capdims, w->ndims, sizeof *w->dims);
+    char *path = child_path(gpath, name), *hname = NULL;
     wdim *d;
 
-    if (rc < 0)
+    if (rc == DT_OK)
+        rc = path ? nc_name(w, name, "dimension", path, &hname) : DT_ENOMEM;
+    for (size_t i = first; i < w->ndims && rc == DT_OK; i++) {
+        if (strcmp(w->dims[i].hname, hname) == 0)
+            rc = dt__fail_at(DT_ENAMECLASH, w->path, path, "dimensions \"%s\" and \"%s\" "
+                             "have the same name once normalised (NFC)",
+                             w->dims[i].name, name);
+    }
+    free(path);
+    if (rc < 0) {
+        free(hname);
         return rc;
+    }
     d = &w->dims[w->ndims];
     memset(d, 0, sizeof *d);
+    d->hname = hname;
     d->name = dt__strdup(name);
-    if (!d->name)
+    if (!d->name) {
+        free(hname);
         return DT_ENOMEM;
+    }
     d->owner = owner;
     d->size = size;
     d->unlimited = unlimited;
@@ -1699,7 +1760,7 @@ static size_t find_dim(const writer *w, const dt_node *owner, const char *name)
 
 /* Dimensions of ancestors of the top that variables of the subtree use:
  * declared at the new root (datatree-model.md 6.3, copy with inherit). */
-static int inherited_dims(writer *w, const dt_node *node)
+static int inherited_dims(writer *w, const dt_node *node, size_t first)
 {
     int rc = DT_OK;
 
@@ -1717,11 +1778,11 @@ static int inherited_dims(writer *w, const dt_node *node)
             if (is_ancestor_or_self(w->top, di.owner) ||
                 find_dim(w, di.owner, di.name) != NONE)
                 continue;
-            rc = add_dim(w, di.owner, di.name, di.size, di.unlimited, &j);
+            rc = add_dim(w, di.owner, di.name, di.size, di.unlimited, "/", first, &j);
         }
     }
     for (size_t c = 0; c < dt_node_child_count(node) && rc == DT_OK; c++)
-        rc = inherited_dims(w, dt_node_child(node, c));
+        rc = inherited_dims(w, dt_node_child(node, c), first);
     return rc;
 }
 
@@ -1734,6 +1795,7 @@ static void wvar_clear(wvar *wv)
     if (wv->mtype >= 0 && DT_TYPE_CLASS(dt_var_type(wv->v)) != DT_ENUM)
         H5Tclose(wv->mtype);
     free(wv->path);
+    free(wv->nfc);
     free(wv->hname);
 }
 
@@ -1743,7 +1805,7 @@ static int create_placeholder(writer *w, hid_t gid, const char *gpath, wdim *d)
 {
     hsize_t cur = d->size, max = d->unlimited ? H5S_UNLIMITED : d->size, one = 1;
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, did = H5I_INVALID_HID;
-    char *path = child_path(gpath, d->name);
+    char *path = child_path(gpath, d->hname);
     char text[sizeof DIM_ONLY + 32];
     int rc = DT_OK;
 
@@ -1761,7 +1823,7 @@ static int create_placeholder(writer *w, hid_t gid, const char *gpath, wdim *d)
         rc = dt__h5_fail(DT_ERROR, w->path, path, "cannot set up the dimension");
         goto out;
     }
-    did = H5Dcreate2(gid, d->name, H5T_IEEE_F32BE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    did = H5Dcreate2(gid, d->hname, H5T_IEEE_F32BE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (did < 0) {
         rc = dt__h5_fail(DT_EIO, w->path, path, "cannot create the dimension \"%s\"",
                          d->name);
@@ -1833,7 +1895,7 @@ static int create_var(writer *w, hid_t gid, const dt_node *node, wvar *wv)
         wdim *d = &w->dims[wv->axis[0]];
 
         /* netcdf4-on-hdf5.md 3.1 a: the coordinate variable is the scale */
-        if (H5DSset_scale(wv->did, dt_var_name(v)) < 0) {
+        if (H5DSset_scale(wv->did, wv->nfc) < 0) {
             rc = dt__h5_fail(DT_EIO, w->path, wv->path, "cannot make the variable a "
                              "dimension scale");
             goto out;
@@ -1871,12 +1933,17 @@ static int write_children(writer *w, const dt_node *node, hid_t gid, const char 
 
     for (size_t c = 0; c < dt_node_child_count(node) && rc == DT_OK; c++) {
         const dt_node *child = dt_node_child(node, c);
-        char *cpath = child_path(gpath, dt_node_name(child));
+        char *cpath = child_path(gpath, dt_node_name(child)), *hname = NULL;
         hid_t gcpl = H5I_INVALID_HID, cg = H5I_INVALID_HID;
 
         if (!cpath)
             return DT_ENOMEM;
-        rc = check_name(w, dt_node_name(child), "group", cpath);
+        rc = nc_name(w, dt_node_name(child), "group", cpath, &hname);
+        if (rc == DT_OK && H5Lexists(gid, hname, H5P_DEFAULT) > 0)
+            rc = dt__fail_at(DT_ENAMECLASH, w->path, cpath, "group \"%s\" has the name of "
+                             "another object of %s once normalised (NFC)",
+                             dt_node_name(child), gpath);
+        dt__h5_err_text(NULL, 0);
         if (rc == DT_OK && dt__io_fault(w->path, "creating a group"))
             rc = DT_EIO;
         if (rc == DT_OK) {
@@ -1889,7 +1956,7 @@ static int write_children(writer *w, const dt_node *node, hid_t gid, const char 
                 rc = dt__h5_fail(DT_ERROR, w->path, cpath, "cannot set up the group");
         }
         if (rc == DT_OK) {
-            cg = H5Gcreate2(gid, dt_node_name(child), H5P_DEFAULT, gcpl, H5P_DEFAULT);
+            cg = H5Gcreate2(gid, hname, H5P_DEFAULT, gcpl, H5P_DEFAULT);
             if (cg < 0)
                 rc = dt__h5_fail(DT_EIO, w->path, cpath, "cannot create the group "
                                  "(does a dimension or variable of %s have its name?)",
@@ -1901,6 +1968,7 @@ static int write_children(writer *w, const dt_node *node, hid_t gid, const char 
             H5Gclose(cg);
         if (gcpl >= 0)
             H5Pclose(gcpl);
+        free(hname);
         free(cpath);
     }
     return rc;
@@ -1912,25 +1980,20 @@ static int write_children(writer *w, const dt_node *node, hid_t gid, const char 
 static int write_group(writer *w, const dt_node *node, hid_t gid, const char *gpath)
 {
     size_t d0 = w->ndims, d1, nv = 0, di, vi;
+    char *nfc = NULL;
     wvar *vars = NULL;
     int rc = DT_OK;
 
     /* the new root of a subtree declares what its ancestors lent it */
     if (node == w->top && dt_node_parent(node))
-        rc = inherited_dims(w, node);
+        rc = inherited_dims(w, node, d0);
     for (size_t i = 0; i < dt_node_dim_count(node) && rc == DT_OK; i++) {
         dt_dim_info di_;
         size_t j;
 
         rc = dt_node_dim(&di_, node, i);
-        if (rc == DT_OK) {
-            char *dpath = child_path(gpath, di_.name);
-
-            rc = dpath ? check_name(w, di_.name, "dimension", dpath) : DT_ENOMEM;
-            free(dpath);
-        }
         if (rc == DT_OK)
-            rc = add_dim(w, node, di_.name, di_.size, di_.unlimited, &j);
+            rc = add_dim(w, node, di_.name, di_.size, di_.unlimited, gpath, d0, &j);
     }
     d1 = w->ndims;
     if (rc < 0)
@@ -1983,7 +2046,15 @@ static int write_group(writer *w, const dt_node *node, hid_t gid, const char *gp
             rc = DT_ENOMEM;
             goto out;
         }
-        rc = check_name(w, name, "variable", wv->path);
+        rc = nc_name(w, name, "variable", wv->path, &nfc);
+        for (size_t k = 0; k < i && rc == DT_OK; k++) {
+            if (strcmp(vars[k].nfc, nfc) == 0)
+                rc = dt__fail_at(DT_ENAMECLASH, w->path, wv->path, "variables \"%s\" and "
+                                 "\"%s\" have the same name once normalised (NFC)",
+                                 dt_var_name(vars[k].v), name);
+        }
+        wv->nfc = nfc;
+        nfc = NULL;
         if (rc < 0)
             goto out;
         for (size_t ax = 0; ax < dt_var_ndim(v); ax++) {
@@ -2001,7 +2072,7 @@ static int write_group(writer *w, const dt_node *node, hid_t gid, const char *gp
             wv->axis[ax] = j;
         }
         for (size_t j = d0; j < d1; j++) {
-            if (strcmp(w->dims[j].name, name) == 0)
+            if (strcmp(w->dims[j].hname, wv->nfc) == 0)
                 own = j;
         }
         /* netcdf4-on-hdf5.md 3.1: a variable named like a dimension of its
@@ -2011,11 +2082,11 @@ static int write_group(writer *w, const dt_node *node, hid_t gid, const char *gp
             !w->dims[own].coord) {
             wv->is_scale = 1;
             w->dims[own].coord = v;
-            wv->hname = dt__strdup(name);
+            wv->hname = dt__strdup(wv->nfc);
         } else if (own != NONE) {
-            wv->hname = dt__aprintf("%s%s", NON_COORD, name);
+            wv->hname = dt__aprintf("%s%s", NON_COORD, wv->nfc);
         } else {
-            wv->hname = dt__strdup(name);
+            wv->hname = dt__strdup(wv->nfc);
         }
         if (!wv->hname) {
             rc = DT_ENOMEM;
@@ -2237,8 +2308,10 @@ out:
         dt__h5_unlock();
     }
     encoder_free(w.enc);
-    for (size_t i = 0; i < w.ndims; i++)
+    for (size_t i = 0; i < w.ndims; i++) {
         free(w.dims[i].name);
+        free(w.dims[i].hname);
+    }
     free(w.dims);
     free(w.types);
     free(w.buf);
