@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include "io/io.h"
 #include "testutil.h"
@@ -740,6 +741,66 @@ START_TEST(storage_options)
 }
 END_TEST
 
+/* The decoded size of the first stored chunk of a deflated (last filter)
+ * dataset, read raw: what another reader's deflate filter gets. */
+static size_t first_chunk_bytes(const char *path, const char *dset)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+    hsize_t off[2] = {0, 0}, size = 0;
+    uint32_t mask = 0;
+    unsigned char *raw, *dec;
+    uLongf dl = 1 << 22;
+
+    ck_assert_int_ge(f, 0);
+    d = H5Dopen2(f, dset, H5P_DEFAULT);
+    ck_assert_int_ge(H5Dget_chunk_storage_size(d, off, &size), 0);
+    raw = malloc(size);
+    dec = malloc(dl);
+    ck_assert_int_ge(H5Dread_chunk(d, H5P_DEFAULT, off, &mask, raw), 0);
+    ck_assert_int_eq(uncompress(dec, &dl, raw, (uLong)size), Z_OK);
+    free(raw);
+    free(dec);
+    H5Dclose(d);
+    H5Fclose(f);
+    return (size_t)dl;
+}
+
+/* Variables with different chunk sizes in one file, the larger first:
+ * the workers' buffers are reused, each chunk has its own size. Both the
+ * encoding of in-memory data and the transcoding of stored chunks. */
+START_TEST(mixed_chunks)
+{
+    gen g1 = {{100, 700}, 0, 0, -1, 0}, g2 = {{3, 5}, 0, 0, -1, 0};
+    dt_tree *t = gen_tree(&g1, 250, 1500), *a, *b;
+    dt_var *v = NULL;
+    const char *dims[2] = {"r2", "c2"};
+    uint64_t shape[2] = {10, 11};
+    char *p = tpath("mix1.nc"), *q = tpath("mix2.nc");
+    dt_write_opts o = DT_WRITE_OPTS_INIT;
+
+    tu_assert_ok(dt_node_add_var(&v, dt_tree_root(t), "small", DT_INT32, 2, dims, shape));
+    tu_assert_ok(dt_var_set_chunks(v, g2.chunk));
+    tu_assert_ok(dt_var_set_source(v, &gen_ops, &g2));
+    o.deflate = 3;
+    o.shuffle = 1;
+    write_nc(t, p, &o);
+    ck_assert_uint_eq(first_chunk_bytes(p, "/small"), 3 * 5 * 4);
+    a = reopen(p);
+    assert_same_data(t, a);
+    o.deflate = 6;
+    o.shuffle = -1;
+    write_nc(a, q, &o);
+    b = reopen(q);
+    assert_same_data(t, b);
+    ck_assert(!has_codec(tu_var(b, "/small"), "shuffle"));
+    dt_tree_free(b);
+    dt_tree_free(a);
+    dt_tree_free(t);
+    free(p);
+    free(q);
+}
+END_TEST
+
 /* netCDF-C's default chunks: a 1-D unlimited float64 gets 512. */
 START_TEST(default_chunks)
 {
@@ -867,6 +928,7 @@ static Suite *hdf5_write_suite(void)
     tcase_add_test(tc, streaming_bounded);
     tcase_add_test(tc, storage_options);
     tcase_add_test(tc, raw_copy);
+    tcase_add_test(tc, mixed_chunks);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("atomic");

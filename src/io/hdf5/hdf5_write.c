@@ -1005,7 +1005,9 @@ struct encoder {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     job *jobs;
-    size_t njobs, chunk_bytes;
+    size_t njobs;
+    size_t chunk_bytes;     /* of the variable being written */
+    size_t buf_bytes;       /* the jobs' buffers hold chunks this big */
     encparams p;
     srcpipe sp;
     int stop;
@@ -1208,7 +1210,8 @@ static int encoder_size(encoder *e, size_t chunk_bytes)
 {
     size_t cap = chunk_bytes + chunk_bytes / 8 + 4096;
 
-    if (e->chunk_bytes >= chunk_bytes)
+    e->chunk_bytes = chunk_bytes;
+    if (e->buf_bytes >= chunk_bytes)
         return DT_OK;
     if (ZSTD_compressBound(chunk_bytes) > cap)
         cap = ZSTD_compressBound(chunk_bytes);
@@ -1226,11 +1229,11 @@ static int encoder_size(encoder *e, size_t chunk_bytes)
         j->out = dt__malloc(cap);
         j->cap = cap;
         if (!j->in || !j->tmp || !j->out) {
-            e->chunk_bytes = 0;
+            e->buf_bytes = 0;
             return DT_ENOMEM;
         }
     }
-    e->chunk_bytes = chunk_bytes;
+    e->buf_bytes = chunk_bytes;
     return DT_OK;
 }
 
