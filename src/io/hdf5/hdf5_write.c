@@ -1464,6 +1464,21 @@ out:
     return ok;
 }
 
+/* Each worker job holds three chunk-sized buffers: chunks over this size
+ * go through HDF5's own filters instead, so memory stays bounded. */
+#define WORKER_CHUNK_MAX ((uint64_t)8 << 20)
+
+static int chunk_fits_workers(size_t es, const hsize_t *chunk, size_t nd)
+{
+    uint64_t cb = es;
+
+    for (size_t i = 0; i < nd; i++) {
+        if (dt__mul_u64(&cb, cb, chunk[i]))
+            return 0;
+    }
+    return cb <= WORKER_CHUNK_MAX;
+}
+
 /* Stored source chunks, decoded and encoded again by the workers; chunks
  * never written stay unwritten, as in copy_raw. */
 static int transcode(writer *w, encoder *e, const wvar *wv, hid_t src)
@@ -1584,7 +1599,8 @@ static int copy_data(writer *w, const wvar *wv)
     chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED;
     if (chunked && H5Pget_chunk(dcpl, (int)nd, base) != (int)nd)
         chunked = 0;
-    if (chunked && w->ncpu > 1 && encodable(wv, dcpl, &ep)) {
+    if (chunked && w->ncpu > 1 && encodable(wv, dcpl, &ep) &&
+        chunk_fits_workers(es, base, nd)) {
         uint64_t cb = es;
 
         for (size_t i = 0; i < nd; i++)
