@@ -11,11 +11,8 @@
 #include <string.h>
 
 #include <hdf5_hl.h>
-#include <pthread.h>
 #include <utf8proc.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "hdf5_internal.h"
 
@@ -68,7 +65,7 @@ typedef struct writer {
     unsigned char *buf;
     size_t bufcap;
     unsigned ncpu;          /* encoding threads when > 1 */
-    struct encoder *enc;    /* started on first use */
+    struct dt__h5enc *enc;    /* started on first use */
 } writer;
 
 typedef struct wvar {
@@ -967,328 +964,37 @@ out:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Parallel encoding                                                        */
+/* Chunks through the workers (hdf5_encode.c)                               */
 
-/* HDF5 runs filters one chunk at a time in the calling thread. When the
- * target's filters are ones we can run ourselves (shuffle, deflate, zstd)
- * and its stored bytes are the in-memory bytes, chunks are cut out of each
- * block, encoded by worker threads and stored with H5Dwrite_chunk by this
- * thread (the only one that calls HDF5). */
-#define MAX_WORKERS 16
+typedef struct store_ctx {
+    writer *w;
+    const wvar *wv;
+} store_ctx;
 
-typedef struct encparams {
-    int shuffle, deflate, zstd, zstd_level;
-    size_t esize;
-} encparams;
-
-/* The source's filters when its stored chunks are decoded by the workers
- * (transcoding): their places in its pipeline, for the chunk's mask. */
-typedef struct srcpipe {
-    int shuffle, deflate, zstd;
-    unsigned shuffle_bit, comp_bit;
-} srcpipe;
-
-typedef struct job {
-    unsigned char *in, *tmp, *out;
-    size_t len, out_len, cap, in_cap;
-    hsize_t off[DT_MAX_RANK];
-    int transcode;          /* in holds a stored source chunk of len bytes */
-    uint32_t mask;          /* its filter mask */
-    int state;              /* JOB_FREE ... */
-} job;
-
-enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
-struct encoder {
-    pthread_t th[MAX_WORKERS];
-    unsigned nth;
-    pthread_mutex_t mu;
-    pthread_cond_t work, done;
-    job *jobs;
-    size_t njobs;
-    size_t chunk_bytes;     /* of the variable being written */
-    size_t buf_bytes;       /* the jobs' buffers hold chunks this big */
-    encparams p;
-    srcpipe sp;
-    int stop;
-};
-typedef struct encoder encoder;
-
-static void shuffle_bytes(unsigned char *dst, const unsigned char *src, size_t n,
-                          size_t es)
+static int store_chunk(void *ud, const dt__h5job *j, int failed)
 {
-    size_t ne = n / es;
+    store_ctx *c = ud;
 
-    /* HDF5's shuffle: byte j of element i goes to j * ne + i; the bytes
-     * that do not fill an element stay at the end as they are */
-    for (size_t j = 0; j < es; j++) {
-        unsigned char *d = dst + j * ne;
-        const unsigned char *s = src + j;
-
-        for (size_t i = 0; i < ne; i++)
-            d[i] = s[i * es];
-    }
-    memcpy(dst + ne * es, src + ne * es, n - ne * es);
-}
-
-static void unshuffle_bytes(unsigned char *dst, const unsigned char *src, size_t n,
-                            size_t es)
-{
-    size_t ne = n / es;
-
-    for (size_t j = 0; j < es; j++) {
-        const unsigned char *s = src + j * ne;
-        unsigned char *d = dst + j;
-
-        for (size_t i = 0; i < ne; i++)
-            d[i * es] = s[i];
-    }
-    memcpy(dst + ne * es, src + ne * es, n - ne * es);
-}
-
-/* A stored source chunk back to its bytes, as far as the target needs:
- * when both pipelines shuffle, the shuffled bytes are compressed as they
- * are. Points *data at the chunk (len = chunk_bytes, in j->tmp or j->in);
- * *shuffled says whether it is still shuffled. */
-static int decode_job(const encoder *e, job *j, const unsigned char **data,
-                      int *shuffled)
-{
-    const srcpipe *sp = &e->sp;
-    size_t n = e->chunk_bytes;
-    int comp = (sp->deflate || sp->zstd) && !(j->mask & (1u << sp->comp_bit));
-
-    *shuffled = sp->shuffle && !(j->mask & (1u << sp->shuffle_bit)) && e->p.esize > 1;
-    if (comp && sp->deflate) {
-        uLongf dl = (uLongf)n;
-
-        if (uncompress(j->tmp, &dl, j->in, (uLong)j->len) != Z_OK || dl != n)
-            return -1;
-    } else if (comp) {
-        size_t r = ZSTD_decompress(j->tmp, n, j->in, j->len);
-
-        if (ZSTD_isError(r) || r != n)
-            return -1;
-    } else {
-        if (j->len != n)
-            return -1;
-        memcpy(j->tmp, j->in, n);
-    }
-    /* tmp holds the bytes, shuffled or not: unshuffled into in if the
-     * target does not shuffle */
-    *data = j->tmp;
-    if (*shuffled && !(e->p.shuffle && e->p.esize > 1)) {
-        unshuffle_bytes(j->in, j->tmp, n, e->p.esize);
-        *shuffled = 0;
-        *data = j->in;
-    }
-    j->len = n;
-    return 0;
-}
-
-static int encode_job(const encoder *e, job *j)
-{
-    const encparams *p = &e->p;
-    const unsigned char *src = j->in;
-    size_t n;
-    int shuffled = 0;
-
-    if (j->transcode && decode_job(e, j, &src, &shuffled) < 0)
-        return -1;
-    n = j->len;
-    if (p->shuffle && p->esize > 1 && !shuffled) {
-        /* into whichever buffer src is not */
-        unsigned char *dst = src == j->tmp ? j->in : j->tmp;
-
-        shuffle_bytes(dst, src, n, p->esize);
-        src = dst;
-    }
-    if (p->deflate) {
-        uLongf dl = (uLongf)j->cap;
-
-        if (compress2(j->out, &dl, src, (uLong)n, p->deflate) != Z_OK)
-            return -1;
-        j->out_len = dl;
-    } else if (p->zstd) {
-        size_t r = ZSTD_compress(j->out, j->cap, src, n, p->zstd_level);
-
-        if (ZSTD_isError(r))
-            return -1;
-        j->out_len = r;
-    } else {
-        memcpy(j->out, src, n);
-        j->out_len = n;
-    }
-    return 0;
-}
-
-static void *worker(void *arg)
-{
-    encoder *e = arg;
-
-    pthread_mutex_lock(&e->mu);
-    for (;;) {
-        job *j = NULL;
-
-        while (!e->stop) {
-            for (size_t i = 0; i < e->njobs && !j; i++) {
-                if (e->jobs[i].state == JOB_QUEUED)
-                    j = &e->jobs[i];
-            }
-            if (j)
-                break;
-            pthread_cond_wait(&e->work, &e->mu);
-        }
-        if (!j)
-            break;
-        j->state = JOB_RUNNING;
-        pthread_mutex_unlock(&e->mu);
-        {
-            int ok = encode_job(e, j) == 0;
-
-            pthread_mutex_lock(&e->mu);
-            j->state = ok ? JOB_DONE : JOB_FAILED;
-        }
-        pthread_cond_broadcast(&e->done);
-    }
-    pthread_mutex_unlock(&e->mu);
-    return NULL;
-}
-
-static void encoder_free(encoder *e)
-{
-    if (!e)
-        return;
-    pthread_mutex_lock(&e->mu);
-    e->stop = 1;
-    pthread_cond_broadcast(&e->work);
-    pthread_mutex_unlock(&e->mu);
-    for (unsigned i = 0; i < e->nth; i++)
-        pthread_join(e->th[i], NULL);
-    for (size_t i = 0; i < e->njobs; i++) {
-        free(e->jobs[i].in);
-        free(e->jobs[i].tmp);
-        free(e->jobs[i].out);
-    }
-    free(e->jobs);
-    pthread_cond_destroy(&e->work);
-    pthread_cond_destroy(&e->done);
-    pthread_mutex_destroy(&e->mu);
-    free(e);
-}
-
-static int encoder_new(encoder **out, unsigned nth)
-{
-    encoder *e = dt__calloc(1, sizeof *e);
-
-    *out = NULL;
-    if (!e)
-        return DT_ENOMEM;
-    pthread_mutex_init(&e->mu, NULL);
-    pthread_cond_init(&e->work, NULL);
-    pthread_cond_init(&e->done, NULL);
-    e->jobs = dt__calloc((size_t)nth + 2, sizeof *e->jobs);
-    if (!e->jobs) {
-        encoder_free(e);
-        return DT_ENOMEM;
-    }
-    e->njobs = (size_t)nth + 2;
-    for (unsigned i = 0; i < nth; i++) {
-        if (pthread_create(&e->th[i], NULL, worker, e) != 0)
-            break;
-        e->nth++;
-    }
-    if (e->nth == 0) {
-        encoder_free(e);
-        return dt__fail(DT_ERROR, "cannot start an encoding thread");
-    }
-    *out = e;
+    if (failed)
+        return dt__fail_at(DT_ERROR, c->w->path, c->wv->path, "encoding a chunk failed");
+    if (dt__io_fault(c->w->path, "writing a chunk"))
+        return DT_EIO;
+    if (H5Dwrite_chunk(c->wv->did, H5P_DEFAULT, 0, j->off, j->out_len, j->out) < 0)
+        return dt__h5_fail(DT_EIO, c->w->path, c->wv->path, "cannot write a chunk");
     return DT_OK;
 }
 
-/* Job buffers for chunks of chunk_bytes (the encoder is idle). */
-static int encoder_size(encoder *e, size_t chunk_bytes)
+static int encoder_collect(writer *w, dt__h5enc *e, const wvar *wv, int wait_all,
+                           dt__h5job **free_job)
 {
-    size_t cap = chunk_bytes + chunk_bytes / 8 + 4096;
+    store_ctx c = {w, wv};
 
-    e->chunk_bytes = chunk_bytes;
-    if (e->buf_bytes >= chunk_bytes)
-        return DT_OK;
-    if (ZSTD_compressBound(chunk_bytes) > cap)
-        cap = ZSTD_compressBound(chunk_bytes);
-    if (compressBound((uLong)chunk_bytes) > cap)
-        cap = compressBound((uLong)chunk_bytes);
-    for (size_t i = 0; i < e->njobs; i++) {
-        job *j = &e->jobs[i];
-
-        free(j->in);
-        free(j->tmp);
-        free(j->out);
-        j->in = dt__malloc(cap);
-        j->in_cap = cap;
-        j->tmp = dt__malloc(chunk_bytes);
-        j->out = dt__malloc(cap);
-        j->cap = cap;
-        if (!j->in || !j->tmp || !j->out) {
-            e->buf_bytes = 0;
-            return DT_ENOMEM;
-        }
-    }
-    e->buf_bytes = chunk_bytes;
-    return DT_OK;
-}
-
-/* Store every finished job; with wait_all, until none is left in flight,
- * else until one job is free. */
-static int encoder_collect(writer *w, encoder *e, const wvar *wv, int wait_all,
-                           job **free_job)
-{
-    int rc = DT_OK;
-
-    pthread_mutex_lock(&e->mu);
-    for (;;) {
-        int busy = 0;
-        job *ready = NULL, *idle = NULL;
-
-        for (size_t i = 0; i < e->njobs; i++) {
-            job *j = &e->jobs[i];
-
-            if (j->state == JOB_DONE || j->state == JOB_FAILED)
-                ready = j;
-            else if (j->state == JOB_QUEUED || j->state == JOB_RUNNING)
-                busy = 1;
-            else if (!idle)
-                idle = j;
-        }
-        if (ready) {
-            int failed = ready->state == JOB_FAILED;
-
-            pthread_mutex_unlock(&e->mu);
-            if (rc == DT_OK && failed)
-                rc = dt__fail_at(DT_ERROR, w->path, wv->path, "encoding a chunk failed");
-            else if (rc == DT_OK && dt__io_fault(w->path, "writing a chunk"))
-                rc = DT_EIO;
-            else if (rc == DT_OK && H5Dwrite_chunk(wv->did, H5P_DEFAULT, 0, ready->off,
-                                                   ready->out_len, ready->out) < 0)
-                rc = dt__h5_fail(DT_EIO, w->path, wv->path, "cannot write a chunk");
-            pthread_mutex_lock(&e->mu);
-            ready->state = JOB_FREE;
-            continue;
-        }
-        if (!wait_all && idle) {
-            *free_job = idle;
-            break;
-        }
-        if (!busy)
-            break;
-        pthread_cond_wait(&e->done, &e->mu);
-    }
-    pthread_mutex_unlock(&e->mu);
-    return rc;
+    return dt__h5enc_collect(e, wait_all, free_job, store_chunk, &c);
 }
 
 /* Whether the encoder can write this variable: chunked, filters it runs
  * (no fletcher32), and stored bytes that are the memory bytes. */
-static int encodable(const wvar *wv, hid_t dcpl, encparams *p)
+static int encodable(const wvar *wv, hid_t dcpl, dt__h5enc_target *p)
 {
     int n = H5Pget_nfilters(dcpl);
     dt_type t = dt_var_type(wv->v);
@@ -1368,7 +1074,7 @@ static void cut_chunk(unsigned char *dst, const unsigned char *block, size_t nd,
 }
 
 /* The chunks of one block, each handed to a worker. */
-static int encode_block(writer *w, encoder *e, const wvar *wv, const hsize_t *chunk,
+static int encode_block(writer *w, dt__h5enc *e, const wvar *wv, const hsize_t *chunk,
                         const uint64_t *start, const uint64_t *count,
                         const unsigned char *pad)
 {
@@ -1382,7 +1088,7 @@ static int encode_block(writer *w, encoder *e, const wvar *wv, const hsize_t *ch
         off[i] = first[i];
     }
     for (;;) {
-        job *j = NULL;
+        dt__h5job *j = NULL;
         hsize_t coff[DT_MAX_RANK];
 
         rc = encoder_collect(w, e, wv, 0, &j);
@@ -1390,14 +1096,12 @@ static int encode_block(writer *w, encoder *e, const wvar *wv, const hsize_t *ch
             return rc;
         for (size_t i = 0; i < nd; i++)
             coff[i] = off[i] * chunk[i];
-        cut_chunk(j->in, w->buf, nd, chunk, coff, start, count, e->p.esize, pad);
+        cut_chunk(j->in, w->buf, nd, chunk, coff, start, count,
+                  mem_esize(dt_var_type(wv->v)), pad);
         memcpy(j->off, coff, nd * sizeof *coff);
-        j->len = e->chunk_bytes;
+        j->len = dt__h5enc_chunk_bytes(e);
         j->transcode = 0;
-        pthread_mutex_lock(&e->mu);
-        j->state = JOB_QUEUED;
-        pthread_cond_signal(&e->work);
-        pthread_mutex_unlock(&e->mu);
+        dt__h5enc_submit(e, j);
         size_t k = nd;
         while (k > 0) {
             k--;
@@ -1413,7 +1117,7 @@ static int encode_block(writer *w, encoder *e, const wvar *wv, const hsize_t *ch
 /* Whether the workers can decode the source's stored chunks: an HDF5
  * dataset of the same type and chunk shape, filtered with shuffle, deflate
  * or zstd only. */
-static int transcodable(const wvar *wv, hid_t tdcpl, hid_t *src_out, srcpipe *sp)
+static int transcodable(const wvar *wv, hid_t tdcpl, hid_t *src_out, dt__h5enc_source *sp)
 {
     hid_t src = dt__h5_source_dataset(wv->v), sdcpl, stype;
     size_t nd = dt_var_ndim(wv->v);
@@ -1481,7 +1185,7 @@ static int chunk_fits_workers(size_t es, const hsize_t *chunk, size_t nd)
 
 /* Stored source chunks, decoded and encoded again by the workers; chunks
  * never written stay unwritten, as in copy_raw. */
-static int transcode(writer *w, encoder *e, const wvar *wv, hid_t src)
+static int transcode(writer *w, dt__h5enc *e, const wvar *wv, hid_t src)
 {
     size_t nd = dt_var_ndim(wv->v);
     hsize_t ch[DT_MAX_RANK], ext[DT_MAX_RANK], off[DT_MAX_RANK], grid[DT_MAX_RANK],
@@ -1513,7 +1217,7 @@ static int transcode(writer *w, encoder *e, const wvar *wv, hid_t src)
             break;
         }
         if (addr != HADDR_UNDEF && size > 0) {
-            job *j = NULL;
+            dt__h5job *j = NULL;
             uint32_t mask = 0;
 
             rc = encoder_collect(w, e, wv, 0, &j);
@@ -1537,10 +1241,7 @@ static int transcode(writer *w, encoder *e, const wvar *wv, hid_t src)
             j->mask = mask;
             j->transcode = 1;
             memcpy(j->off, off, nd * sizeof *off);
-            pthread_mutex_lock(&e->mu);
-            j->state = JOB_QUEUED;
-            pthread_cond_signal(&e->work);
-            pthread_mutex_unlock(&e->mu);
+            dt__h5enc_submit(e, j);
         }
         for (size_t i = 0; i < nd; i++)
             cb *= off[i] + ch[i] > ext[i] ? ext[i] - off[i] : ch[i];
@@ -1583,8 +1284,9 @@ static int copy_data(writer *w, const wvar *wv)
     uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK], bytes, nel = 1;
     hid_t dcpl, fspace = H5I_INVALID_HID;
     int chunked, rc, copied = 0;
-    encoder *enc = NULL;
-    encparams ep;
+    dt__h5enc *enc = NULL;
+    dt__h5enc_target ep;
+    dt__h5enc_source sp;
     hid_t src = H5I_INVALID_HID;
     unsigned char pad[64];
 
@@ -1605,13 +1307,13 @@ static int copy_data(writer *w, const wvar *wv)
 
         for (size_t i = 0; i < nd; i++)
             cb *= base[i];
+        int tc = transcodable(wv, dcpl, &src, &sp);
+
         if (!w->enc)
-            rc = encoder_new(&w->enc, w->ncpu < MAX_WORKERS ? w->ncpu : MAX_WORKERS);
-        if (rc == DT_OK) {
-            w->enc->p = ep;
-            rc = encoder_size(w->enc, (size_t)cb);
-        }
-        if (rc == DT_OK && transcodable(wv, dcpl, &src, &w->enc->sp)) {
+            rc = dt__h5enc_new(&w->enc, w->ncpu);
+        if (rc == DT_OK)
+            rc = dt__h5enc_setup(w->enc, &ep, tc ? &sp : NULL, (size_t)cb);
+        if (rc == DT_OK && tc) {
             H5Pclose(dcpl);
             return transcode(w, w->enc, wv, src);
         }
@@ -2326,7 +2028,7 @@ out:
             H5Pclose(fapl);
         dt__h5_unlock();
     }
-    encoder_free(w.enc);
+    dt__h5enc_free(w.enc);
     for (size_t i = 0; i < w.ndims; i++) {
         free(w.dims[i].name);
         free(w.dims[i].hname);
