@@ -183,12 +183,44 @@ typedef struct dt_open_opts {
 
 #define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0, 0}
 
+/* Progress of a write: bytes of variable data done out of total. */
+typedef void (*dt_progress_fn)(void *ud, uint64_t done, uint64_t total);
+
+#define DT_CHUNKS_KEEP 0       /* the source's chunk shapes (default) */
+#define DT_CHUNKS_DEFAULT 1    /* netCDF-C's default chunk shapes */
+
 typedef struct dt_write_opts {
     unsigned version;      /* 1 */
     int force;             /* replace an existing target */
+    /* Fields below are read by the netCDF-4 writer; zero means "as the
+     * source has it". */
+    const char *group;     /* write only this subtree (its inherited
+                              dimensions and index coordinates
+                              materialised at the new root); NULL: all */
+    int chunking;          /* DT_CHUNKS_KEEP or DT_CHUNKS_DEFAULT */
+    size_t nchunk_dims;    /* chunk length per dimension name: an axis */
+    const char *const *chunk_dims; /* named here gets that length */
+    const uint64_t *chunk_lens;
+    int deflate;           /* -1: none; 0: keep the source's; 1-9: level */
+    int shuffle;           /* -1: none; 0: keep; 1: shuffle */
+    int fletcher32;        /* -1: none; 0: keep; 1: add the checksum */
+    int zstd;              /* -1: none; 0: keep; 1-22: level. Naming a
+                              compressor (deflate or zstd) drops the
+                              source's other compressors */
+    uint64_t contiguous_max; /* variables of at most this many bytes with
+                              no unlimited dimension are written
+                              contiguous and unfiltered; 0: keep */
+    int skip_unsupported;  /* 1: leave out variables whose type the format
+                              cannot hold (compound, opaque, vlen,
+                              unicode) instead of failing */
+    int recompress;        /* 1: decode and encode every chunk, never copy
+                              stored chunks as they are */
+    dt_progress_fn progress; /* called as data is written, or NULL */
+    void *progress_ud;
 } dt_write_opts;
 
-#define DT_WRITE_OPTS_INIT {1, 0}
+#define DT_WRITE_OPTS_INIT {1, 0, NULL, DT_CHUNKS_KEEP, 0, NULL, NULL, 0, 0, 0, \
+                            0, 0, 0, 0, NULL, NULL}
 
 /* ------------------------------------------------------------------------ */
 /* Trees                                                                    */

@@ -1,11 +1,14 @@
 /* io.c: format detection and dispatch for dt_tree_open and dt_tree_write. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -167,11 +170,18 @@ int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
         return dt__fail(DT_EINVAL, "dt_tree_write: NULL argument");
     if (!opts)
         opts = &def;
+    if (opts->version != 1)
+        return dt__fail(DT_EINVAL, "dt_write_opts version %u is not supported (1 is)",
+                        opts->version);
     if (fmt == DT_FORMAT_AUTO)
         fmt = format_from_name(path);
     switch (fmt) {
     case DT_FORMAT_YAML:
         return dt__yaml_write(tree, path, opts);
+    case DT_FORMAT_NETCDF4:
+    case DT_FORMAT_HDF5:
+        /* a netCDF-4 file is an HDF5 file that netCDF readers understand */
+        return dt__hdf5_write(tree, path, opts);
     case DT_FORMAT_AUTO:
         return dt__fail_at(DT_EINVAL, path, NULL, "cannot tell the format from the file "
                            "name; name one");
@@ -179,4 +189,182 @@ int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
         return dt__fail_at(DT_EUNSUPPORTED, path, NULL, "writing %s is not implemented yet",
                            dt_format_name(fmt));
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Atomic replacement                                                       */
+
+static _Thread_local long io_countdown = -1;
+static _Thread_local long io_nsteps;
+
+void dt__io_fail_after(long countdown)
+{
+    io_countdown = countdown;
+    io_nsteps = 0;
+}
+
+long dt__io_steps(void)
+{
+    return io_nsteps;
+}
+
+int dt__io_fault(const char *file, const char *what)
+{
+    io_nsteps++;
+    if (io_countdown < 0)
+        return 0;
+    if (io_countdown == 0) {
+        io_countdown = -1;
+        dt__fail_at(DT_EIO, file, NULL, "%s failed: %s (injected)", what,
+                    strerror(ENOSPC));
+        return 1;
+    }
+    io_countdown--;
+    return 0;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return dt__strdup(".");
+    return dt__strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* Temporary files "BASE.tmp-PID-XXXXXX" of this target whose writer is gone
+ * (a killed conversion): removed. Those of live processes are left alone. */
+static void remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    char *dir = dir_of(path);
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL) {
+        const char *p = e->d_name;
+        char *end, *full;
+        long pid;
+
+        if (strncmp(p, base, blen) != 0 || strncmp(p + blen, ".tmp-", 5) != 0)
+            continue;
+        pid = strtol(p + blen + 5, &end, 10);
+        if (end == p + blen + 5 || *end != '-' || strlen(end + 1) != 6 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        full = dt__aprintf("%s/%s", dir, p);
+        if (full)
+            unlink(full);
+        free(full);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    dt_error_clear();
+}
+
+int dt__atomic_begin(dt__atomic *a, const char *path, int force)
+{
+    struct stat st;
+    int fd;
+
+    memset(a, 0, sizeof *a);
+    a->force = force;
+    if (!force && lstat(path, &st) == 0)
+        return dt__fail_at(DT_EEXIST, path, NULL,
+                           "the file exists (use force to replace it)");
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return dt__fail_at(DT_EEXIST, path, NULL, "is a directory");
+    remove_stale(path);
+    a->path = dt__strdup(path);
+    a->tmp = dt__aprintf("%s.tmp-%ld-XXXXXX", path, (long)getpid());
+    if (!a->path || !a->tmp) {
+        dt__atomic_end(a);
+        return DT_ENOMEM;
+    }
+    fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        int rc = dt__fail_at(DT_EIO, path, NULL,
+                             "cannot create a temporary file beside it: %s",
+                             strerror(errno));
+
+        free(a->tmp);
+        a->tmp = NULL;
+        dt__atomic_end(a);
+        return rc;
+    }
+    /* the target's permissions as a new file would get them, not 0600 */
+    {
+        mode_t um = umask(0);
+
+        umask(um);
+        fchmod(fd, 0666 & ~um);
+    }
+    close(fd);
+    return DT_OK;
+}
+
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int dt__atomic_commit(dt__atomic *a)
+{
+    char *dir;
+    int rc = DT_OK;
+
+    if (dt__io_fault(a->path, "fsync"))
+        return DT_EIO;
+    if (fsync_path(a->tmp, 0) != 0)
+        return dt__fail_at(DT_EIO, a->path, NULL, "flushing the temporary file to "
+                           "disk failed: %s", strerror(errno));
+    if (dt__io_fault(a->path, "rename"))
+        return DT_EIO;
+    if (a->force) {
+        if (rename(a->tmp, a->path) != 0)
+            return dt__fail_at(DT_EIO, a->path, NULL, "renaming the temporary file "
+                               "failed: %s", strerror(errno));
+    } else {
+        /* link() refuses an existing name: a target created meanwhile by
+         * someone else is not replaced */
+        if (link(a->tmp, a->path) != 0) {
+            int e = errno;
+
+            if (e == EEXIST)
+                return dt__fail_at(DT_EEXIST, a->path, NULL, "the file appeared "
+                                   "while it was being written (use force to "
+                                   "replace it)");
+            return dt__fail_at(DT_EIO, a->path, NULL, "moving the temporary file "
+                               "in place failed: %s", strerror(e));
+        }
+        unlink(a->tmp);
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    dir = dir_of(a->path);
+    if (dir && fsync_path(dir, 1) != 0)
+        rc = dt__fail_at(DT_EIO, a->path, NULL, "flushing the directory failed: %s",
+                         strerror(errno));
+    free(dir);
+    return rc;
+}
+
+void dt__atomic_end(dt__atomic *a)
+{
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
 }

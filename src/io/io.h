@@ -19,6 +19,44 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
 /* Writers. */
 int dt__yaml_write(const dt_tree *tree, const char *path,
                    const dt_write_opts *opts);
+int dt__hdf5_write(const dt_tree *tree, const char *path,
+                   const dt_write_opts *opts);
+
+/* ---- atomic replacement of a target file (io.c) ---- */
+
+/* A write goes to a temporary file beside the target, named
+ * "TARGET.tmp-PID-XXXXXX", which is flushed to disk and renamed over the
+ * target only when everything succeeded; on failure it is removed, and one
+ * left by a killed process is removed by the next write of that target. */
+typedef struct dt__atomic {
+    char *path;   /* the target */
+    char *tmp;    /* the temporary file (exists between begin and end) */
+    int force;    /* an existing target may be replaced */
+} dt__atomic;
+
+/* Refuse an existing target unless force (DT_EEXIST), remove stale
+ * temporary files of dead writers, and create the temporary file (empty,
+ * closed). */
+int dt__atomic_begin(dt__atomic *a, const char *path, int force);
+/* fsync the temporary file, move it to the target (without force: only if
+ * the target still does not exist), fsync the directory. On failure the
+ * temporary file is removed and the target is as it was. */
+int dt__atomic_commit(dt__atomic *a);
+/* Remove the temporary file (after a failure); frees a. */
+void dt__atomic_end(dt__atomic *a);
+
+/* Test hook for fail-the-Nth-write loops: the countdown-th I/O step of a
+ * writer from now fails as a full disk would (-1: never). Steps are the
+ * writers' data and metadata writes, fsync and rename. Per thread. */
+void dt__io_fail_after(long countdown);
+/* A writer's I/O step: 1 (with DT_EIO set naming `what`) when the
+ * countdown says this one fails. */
+int dt__io_fault(const char *file, const char *what);
+/* Steps counted since the last dt__io_fail_after (for tests). */
+long dt__io_steps(void);
+
+/* The lazy source behind a variable (NULL ops: data in memory, or none). */
+void dt__var_source(const dt_var *var, const dt_source_ops **ops, void **ctx);
 
 /* ---- hooks for readers (implemented in src/model/tree.c) ---- */
 

@@ -352,6 +352,12 @@ size_t dt_var_codec_count(const dt_var *var) { return var ? var->ncodecs : 0; }
 int dt_var_big_endian(const dt_var *var) { return var ? var->big_endian : 0; }
 size_t dt_var_enum_count(const dt_var *var) { return var ? var->nenums : 0; }
 int dt_var_is_lazy(const dt_var *var) { return var && var->src; }
+
+void dt__var_source(const dt_var *var, const dt_source_ops **ops, void **ctx)
+{
+    *ops = var ? var->src : NULL;
+    *ctx = var ? var->src_ctx : NULL;
+}
 const char *dt_var_link(const dt_var *var) { return var ? var->link : NULL; }
 
 int dt__var_set_link(dt_var *var, const char *text)
@@ -732,6 +738,10 @@ static int read_native(const dt_var *v, const sel *s, void *buf)
     }
     if (!v->data)
         return fill_elems(v, buf, (size_t)s->n);
+    /* a failed gather releases every element: those not reached yet must
+     * be NULL strings, not what the caller's buffer held */
+    if (DT_TYPE_CLASS(v->type) == DT_STRING)
+        memset(buf, 0, (size_t)s->n * sizeof(char *));
     rc = for_each(v, s, gather_one, &c);
     if (rc < 0)
         dt__elems_release(buf, v->type, (size_t)s->n);

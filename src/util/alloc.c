@@ -16,6 +16,11 @@ void dt__alloc_fail_after(long countdown)
     fail_countdown = countdown;
 }
 
+long dt__alloc_countdown(void)
+{
+    return fail_countdown;
+}
+
 static bool injected_failure(void)
 {
     if (fail_countdown < 0)

@@ -57,6 +57,9 @@ char *dt__strndup(const char *s, size_t n);
 void *dt__malloc_limited(uint64_t n, uint64_t max_alloc, const char *what);
 /* Test hook: the countdown-th allocation from now fails (-1: never). */
 void dt__alloc_fail_after(long countdown);
+/* What is left of the countdown: -1 once the failure happened (or none was
+ * set), so a loop knows when a run made fewer allocations than asked. */
+long dt__alloc_countdown(void);
 
 /* ---- thread pool (pool.c) ---- */
 

@@ -117,8 +117,11 @@ expect_grep "the file exists" "$tmp/err"
 expect_exit 0 "$DTREE" query -o "$tmp/sel.yaml" --force "$ex" 'sst'
 expect_exit 0 "$DTREE" ls "$tmp/sel.yaml"
 expect_grep "sst" "$tmp/out"
-expect_exit 1 "$DTREE" query -o "$tmp/sel.nc" "$ex" 'sst'
-expect_grep "writing netcdf4 is not implemented yet" "$tmp/err"
+# a netCDF-4 result: the writer keeps the selection's tree
+expect_exit 0 "$DTREE" query -o "$tmp/sel.nc" "$ex" 'sst'
+expect_exit 0 "$DTREE" ls "$tmp/sel.nc"
+expect_grep "sst" "$tmp/out"
+expect_grep "(netcdf4:" "$tmp/out"
 
 # syntax errors: exit 2, the message names the column, a caret points at it
 expect_exit 2 "$DTREE" query "$ex" 'ndim >'

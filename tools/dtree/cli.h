@@ -78,5 +78,7 @@ int cmd_diff(int argc, char **argv);
 void cmd_diff_help(FILE *fp);
 int cmd_complete(int argc, char **argv);
 void cmd_complete_help(FILE *fp);
+int cmd_convert(int argc, char **argv);
+void cmd_convert_help(FILE *fp);
 
 #endif /* DTREE_CLI_H */

@@ -21,6 +21,8 @@ const cli_cmd cli_commands[] = {
      cmd_diff, cmd_diff_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
+    {"convert", "write a tree as a netCDF-4 file or a YAML tree (atomically)",
+     cmd_convert, cmd_convert_help},
     /* for shell completion: object paths inside a file */
     {"complete", NULL, cmd_complete, cmd_complete_help},
     {NULL, NULL, NULL, NULL},

@@ -1,6 +1,6 @@
 /* hdf5_filters.c: HDF5 filter names, and decoders for the registered
  * third-party filters HDF5 does not carry (zstd, blosc, lzf, bzip2), so that
- * no plugin path is needed. */
+ * no plugin path is needed; zstd encodes too, for the writer. */
 #include "config.h"
 
 #include <limits.h>
@@ -135,6 +135,29 @@ static size_t first_guess(size_t nbytes)
     return g < 4096 ? 4096 : g;
 }
 
+/* netcdf4-on-hdf5.md 8: one frame per chunk that carries its content size
+ * (netCDF-C's plugin sizes its output from it; ZSTD_compress writes it);
+ * the level is cd_values[0], a signed int stored as its bit pattern. */
+static size_t zstd_encode(size_t cd_nelmts, const unsigned cd_values[],
+                          size_t nbytes, size_t *buf_size, void **buf)
+{
+    int level = cd_nelmts >= 1 ? (int)cd_values[0] : ZSTD_CLEVEL_DEFAULT;
+    size_t cap = ZSTD_compressBound(nbytes), n;
+    void *out;
+
+    if (ZSTD_isError(cap))
+        return 0;
+    out = out_alloc(cap);
+    if (!out)
+        return 0;
+    n = ZSTD_compress(out, cap, *buf, nbytes, level);
+    if (ZSTD_isError(n)) {
+        H5free_memory(out);
+        return 0;
+    }
+    return filter_done(buf, buf_size, out, cap, n);
+}
+
 static size_t zstd_filter(unsigned flags, size_t cd_nelmts,
                           const unsigned cd_values[], size_t nbytes,
                           size_t *buf_size, void **buf)
@@ -146,10 +169,8 @@ static size_t zstd_filter(unsigned flags, size_t cd_nelmts,
     ZSTD_inBuffer in = {*buf, nbytes, 0};
     ZSTD_outBuffer ob;
 
-    (void)cd_nelmts;
-    (void)cd_values;
     if (!(flags & H5Z_FLAG_REVERSE))
-        return 0; /* decode only */
+        return zstd_encode(cd_nelmts, cd_values, nbytes, buf_size, buf);
     fcs = ZSTD_getFrameContentSize(*buf, nbytes);
     if (fcs == ZSTD_CONTENTSIZE_ERROR)
         return 0;
@@ -339,7 +360,7 @@ fail:
 void dt__h5_filters_register(void)
 {
     static const H5Z_class2_t classes[] = {
-        {H5Z_CLASS_T_VERS, FILTER_ZSTD, 0, 1, "zstd (libdtree)", NULL, NULL,
+        {H5Z_CLASS_T_VERS, FILTER_ZSTD, 1, 1, "zstd (libdtree)", NULL, NULL,
          zstd_filter},
         {H5Z_CLASS_T_VERS, FILTER_BLOSC, 0, 1, "blosc (libdtree)", NULL, NULL,
          blosc_filter},

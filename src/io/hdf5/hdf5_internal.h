@@ -116,7 +116,8 @@ long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
 
 /* ---- hdf5_filters.c ---- */
 
-/* Register the decoders HDF5 does not carry (zstd, blosc, lzf, bzip2). */
+/* Register the decoders HDF5 does not carry (zstd, blosc, lzf, bzip2), and
+ * the zstd encoder. */
 void dt__h5_filters_register(void);
 /* The manifest name of an HDF5 filter id ("zlib", "filter32767"). */
 void dt__h5_filter_name(char *buf, size_t size, long id);
@@ -170,5 +171,57 @@ int dt__h5_source_attach(dt_var *var, dt__h5file *f, const char *dpath,
  * walked, for the tree backend of an opened HDF5 file. */
 size_t dt__h5_groups_scanned(const void *backend);
 int dt__h5_walked(const void *backend);
+
+/* ---- hdf5_encode.c: chunks encoded by worker threads ---- */
+
+/* What the target's pipeline does (netCDF-C's order: shuffle, then one
+ * compressor). */
+typedef struct dt__h5enc_target {
+    int shuffle, deflate, zstd, zstd_level; /* deflate: level, 0 none */
+    size_t esize;           /* element size, for shuffle */
+} dt__h5enc_target;
+
+/* The source's filters when jobs hold stored chunks to decode first, and
+ * their places in its pipeline (a chunk's filter mask skips them). */
+typedef struct dt__h5enc_source {
+    int shuffle, deflate, zstd;
+    unsigned shuffle_bit, comp_bit;
+} dt__h5enc_source;
+
+/* One chunk: the caller fills in, len, off (and transcode, mask); the
+ * worker leaves the stored bytes in out, out_len. */
+typedef struct dt__h5job {
+    unsigned char *in, *tmp, *out;
+    size_t len, out_len, cap, in_cap;
+    hsize_t off[H5S_MAX_RANK];
+    int transcode;          /* in holds a stored source chunk of len bytes */
+    uint32_t mask;          /* its filter mask */
+    int state;
+} dt__h5job;
+
+typedef struct dt__h5enc dt__h5enc;
+
+/* Store a finished job (H5Dwrite_chunk); failed: the worker could not
+ * encode it. Returns DT_OK or an error, which stops storing. */
+typedef int (*dt__h5enc_store)(void *ud, const dt__h5job *j, int failed);
+
+/* Start nth workers (at most 16) with nth + 2 jobs. */
+int dt__h5enc_new(dt__h5enc **out, unsigned nth);
+void dt__h5enc_free(dt__h5enc *e);
+/* Set the pipeline and the chunk size of the next variable (the encoder
+ * must be idle: collected with wait_all); source NULL: jobs hold data. */
+int dt__h5enc_setup(dt__h5enc *e, const dt__h5enc_target *target,
+                    const dt__h5enc_source *source, size_t chunk_bytes);
+size_t dt__h5enc_chunk_bytes(const dt__h5enc *e);
+/* Store every finished job; then, with wait_all, wait until none is in
+ * flight, else hand out a free job in *free_job. */
+int dt__h5enc_collect(dt__h5enc *e, int wait_all, dt__h5job **free_job,
+                      dt__h5enc_store store, void *ud);
+/* Queue a job the caller filled. */
+void dt__h5enc_submit(dt__h5enc *e, dt__h5job *j);
+
+/* The dataset behind var when its data is an HDF5 source of this backend
+ * (borrowed), else H5I_INVALID_HID; for copying stored chunks as they are. */
+hid_t dt__h5_source_dataset(const dt_var *var);
 
 #endif /* DT_HDF5_INTERNAL_H */

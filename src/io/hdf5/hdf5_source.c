@@ -352,3 +352,14 @@ int dt__h5_source_attach(dt_var *var, dt__h5file *f, const char *dpath,
     }
     return dt_var_set_source(var, &h5_ops, s);
 }
+
+hid_t dt__h5_source_dataset(const dt_var *var)
+{
+    const dt_source_ops *ops;
+    void *ctx;
+
+    dt__var_source(var, &ops, &ctx);
+    if (ops != &h5_ops || !ctx)
+        return H5I_INVALID_HID;
+    return ((const h5src *)ctx)->did;
+}

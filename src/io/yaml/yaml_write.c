@@ -3,12 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "io/io.h"
 #include "util.h"
@@ -16,50 +13,35 @@
 int dt__yaml_write(const dt_tree *tree, const char *path, const dt_write_opts *opts)
 {
     dt_manifest_opts mo = DT_MANIFEST_OPTS_INIT;
-    struct stat st;
-    char *tmp = NULL;
+    dt__atomic at;
     const char *base;
     FILE *fp = NULL;
-    int fd = -1, rc;
+    int rc;
 
-    if (!opts->force && lstat(path, &st) == 0)
-        return dt__fail_at(DT_EEXIST, path, NULL, "the file exists (use force to replace it)");
-    tmp = dt__aprintf("%s.tmp-XXXXXX", path);
-    if (!tmp)
-        return DT_ENOMEM;
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = dt__fail_at(DT_EIO, path, NULL, "cannot create a temporary file beside it: %s",
-                         strerror(errno));
-        goto out;
-    }
-    fp = fdopen(fd, "w");
+    rc = dt__atomic_begin(&at, path, opts->force);
+    if (rc < 0)
+        return rc;
+    fp = fopen(at.tmp, "w");
     if (!fp) {
         rc = dt__fail_at(DT_EIO, path, NULL, "%s", strerror(errno));
         goto out;
     }
-    fd = -1;
     base = strrchr(path, '/');
     mo.file_name = base ? base + 1 : path;
     mo.values = 1;
     rc = dt_tree_manifest(tree, fp, &mo);
-    if (rc == DT_OK && (fflush(fp) != 0 || fsync(fileno(fp)) != 0))
+    if (rc == DT_OK && dt__io_fault(path, "writing"))
+        rc = DT_EIO;
+    if (rc == DT_OK && fflush(fp) != 0)
         rc = dt__fail_at(DT_EIO, path, NULL, "writing failed: %s", strerror(errno));
     if (fclose(fp) != 0 && rc == DT_OK)
         rc = dt__fail_at(DT_EIO, path, NULL, "closing failed: %s", strerror(errno));
     fp = NULL;
-    if (rc == DT_OK && rename(tmp, path) != 0)
-        rc = dt__fail_at(DT_EIO, path, NULL, "renaming the temporary file failed: %s",
-                         strerror(errno));
+    if (rc == DT_OK)
+        rc = dt__atomic_commit(&at);
+out:
     if (rc < 0)
         rc = dt__err_locate(rc, path, NULL);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (fp)
-        fclose(fp);
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
+    dt__atomic_end(&at);
     return rc;
 }
