@@ -42,6 +42,10 @@ const dt_limits *dt__tree_limits(const dt_tree *tree);
  * ancestors. free_ctx(ctx) runs when the group goes. */
 void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
                          void *ctx, void (*free_ctx)(void *ctx));
+/* The inner chunk shape of a sharded Zarr v3 array (its chunks are the
+ * shards); ndim values, or NULL to clear. */
+int dt__var_set_inner_chunks(dt_var *var, const uint64_t *inner);
+const uint64_t *dt__var_inner_chunks(const dt_var *var);
 /* Note how the file links to a variable (dt_var_link); NULL clears. */
 int dt__var_set_link(dt_var *var, const char *text);
 /* Set a reserved attribute anyway (readers keep e.g. _FillValue as it is). */

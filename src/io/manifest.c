@@ -614,6 +614,12 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
     else
         dt__buf_puts(b, "null");
     dt__buf_putc(b, '\n');
+    if (dt__var_inner_chunks(v)) {
+        pad(b, indent + 1);
+        dt__buf_puts(b, "inner_chunks: ");
+        put_u64_list(b, dt__var_inner_chunks(v), ndim);
+        dt__buf_putc(b, '\n');
+    }
     pad(b, indent + 1);
     dt__buf_puts(b, "codecs: [");
     for (size_t i = 0; i < dt_var_codec_count(v); i++) {
@@ -658,8 +664,11 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
     dt__buf_init(&head);
     dt__buf_init(&values);
     rc = stream_var(v, digest, &head, o->values ? &values : NULL);
-    if (rc < 0 && rc != DT_ENOMEM) {
-        /* a variable that cannot be read is listed with its error */
+    if (rc == DT_ETYPE) {
+        /* a variable of a type libdtree cannot read (compound, vlen, ...)
+         * is listed with its error; any other failure (damaged data, a
+         * codec nobody knows, a limit) means the file cannot be described
+         * and fails the manifest with that error */
         pad(b, indent + 1);
         dt__buf_puts(b, "expect: \"error\"\n");
         pad(b, indent + 1);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "io/io.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -273,6 +274,61 @@ START_TEST(read_error_listed)
 }
 END_TEST
 
+/* Any other read failure (damage, an unknown codec, a limit) fails the
+ * whole manifest with the source's message: the file cannot be described. */
+static int damaged_read(void *ctx, const dt_var *var, const uint64_t *start,
+                        const uint64_t *count, const uint64_t *stride, void *buf)
+{
+    (void)ctx; (void)var; (void)start; (void)count; (void)stride; (void)buf;
+    return dt__fail(DT_EFORMAT, "chunk (0): 12 bytes where 32 are due");
+}
+
+START_TEST(read_damage_fails)
+{
+    static const dt_source_ops bad = {1, damaged_read, NULL, NULL};
+    dt_tree *t = tu_tree("/g", NULL);
+    dt_node *g = NULL;
+    const char *dims[] = {"x"};
+    uint64_t n = 8;
+    dt_var *v;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp;
+
+    ck_assert_int_eq(dt_node_lookup(&g, dt_tree_root(t), "/g"), DT_OK);
+    ck_assert_int_eq(dt_node_add_var(&v, g, "a", DT_INT32, 1, dims, &n), DT_OK);
+    ck_assert_int_eq(dt_var_set_source(v, &bad, NULL), DT_OK);
+    fp = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(fp);
+    tu_assert_rc(dt_tree_manifest(t, fp, NULL), DT_EFORMAT,
+                 "/g/a: chunk (0): 12 bytes where 32 are due");
+    fclose(fp);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
+/* A sharded Zarr array lists its inner chunks beside its chunks (shards). */
+START_TEST(inner_chunks_listed)
+{
+    dt_tree *t = tu_tree(NULL);
+    const char *dims[] = {"y", "x"};
+    uint64_t shape[] = {7, 11}, shards[] = {4, 6}, inner[] = {2, 3};
+    dt_var *v;
+    char *text;
+
+    ck_assert_int_eq(dt_node_add_var(&v, dt_tree_root(t), "values", DT_INT32, 2, dims, shape),
+                     DT_OK);
+    ck_assert_int_eq(dt_var_set_chunks(v, shards), DT_OK);
+    ck_assert_int_eq(dt__var_set_inner_chunks(v, inner), DT_OK);
+    text = manifest_of(t, 0);
+    ck_assert_ptr_nonnull(strstr(text, "chunks: [4, 6]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "inner_chunks: [2, 3]\n"));
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
 static Suite *manifest_suite(void)
 {
     Suite *s = suite_create("manifest");
@@ -284,6 +340,8 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, streamed);
     tcase_add_test(tc, yaml_round_trip);
     tcase_add_test(tc, read_error_listed);
+    tcase_add_test(tc, read_damage_fails);
+    tcase_add_test(tc, inner_chunks_listed);
     suite_add_tcase(s, tc);
     return s;
 }
