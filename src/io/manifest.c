@@ -700,9 +700,15 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
 static int put_group(out *o, dt__buf *b, const dt_node *n, int indent)
 {
     char *path = NULL;
-    size_t nd = dt_node_dim_count(n), nv = dt_node_var_count(n);
+    size_t nd, nv;
     int rc;
 
+    /* a lazy group that cannot be loaded would otherwise list as empty */
+    rc = dt_node_load(n);
+    if (rc < 0)
+        return rc;
+    nd = dt_node_dim_count(n);
+    nv = dt_node_var_count(n);
     rc = dt_node_path(&path, n);
     if (rc < 0)
         return rc;

@@ -308,6 +308,32 @@ START_TEST(read_damage_fails)
 }
 END_TEST
 
+/* A group whose metadata cannot be loaded fails the manifest, rather than
+ * listing as an empty group. */
+static int failing_load(dt_node *node, void *ctx)
+{
+    (void)node;
+    (void)ctx;
+    return dt__fail_at(DT_EFORMAT, "s.zarr", "a/.zarray", "not valid JSON");
+}
+
+START_TEST(group_load_failure_fails)
+{
+    dt_tree *t = tu_tree("/g", NULL);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp;
+
+    dt__node_set_loader(tu_node(t, "/g"), failing_load, NULL, NULL);
+    fp = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(fp);
+    tu_assert_rc(dt_tree_manifest(t, fp, NULL), DT_EFORMAT, "s.zarr: a/.zarray: not valid JSON");
+    fclose(fp);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
 /* A sharded Zarr array lists its inner chunks beside its chunks (shards). */
 START_TEST(inner_chunks_listed)
 {
@@ -342,6 +368,7 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, read_error_listed);
     tcase_add_test(tc, read_damage_fails);
     tcase_add_test(tc, inner_chunks_listed);
+    tcase_add_test(tc, group_load_failure_fails);
     suite_add_tcase(s, tc);
     return s;
 }
