@@ -401,11 +401,14 @@ static void put_attr_value(dt__buf *b, const dt_attr *a)
     if (c == DT_JSON) {
         struct json_tokener *tok = json_tokener_new_ex(64);
         const char *text = (const char *)v;
-        struct json_object *j = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+        /* the length takes the NUL: it is what ends a bare number or true */
+        struct json_object *j = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text) + 1)
+                                    : NULL;
 
-        if (j) {
-            put_json(b, j, 0);
-            json_object_put(j);
+        if (j || (tok && json_tokener_get_error(tok) == json_tokener_success)) {
+            put_json(b, j, 0); /* json-c parses null as a NULL object */
+            if (j)
+                json_object_put(j);
         } else if (strcmp(text, "NaN") == 0) {
             dt__buf_puts(b, ".nan");
         } else if (strcmp(text, "Infinity") == 0) {

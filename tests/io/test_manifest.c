@@ -308,6 +308,38 @@ START_TEST(read_damage_fails)
 }
 END_TEST
 
+/* Zarr attributes are JSON values kept as text; bare numbers, booleans and
+ * null print as themselves, not as strings. */
+static const struct {
+    const char *json, *want;
+} json_attrs[] = {
+    {"3", "{type: \"json\", value: 3}"},
+    {"0.5", "{type: \"json\", value: 0.5}"},
+    {"-1", "{type: \"json\", value: -1}"},
+    {"true", "{type: \"json\", value: true}"},
+    {"null", "{type: \"json\", value: null}"},
+    {"NaN", "{type: \"json\", value: .nan}"},
+    {"18446744073709551615", "{type: \"json\", value: 18446744073709551615}"},
+    {"\"text\"", "{type: \"json\", value: \"text\"}"},
+    {"[1, 2.5, null]", "{type: \"json\", value: [1, 2.5, null]}"},
+    {"{\"k\": false}", "{type: \"json\", value: {\"k\": false}}"},
+};
+
+START_TEST(json_attr_row)
+{
+    dt_tree *t = tu_tree(NULL);
+    char *text;
+
+    tu_assert_ok(dt_attrs_set(dt_node_attrs(dt_tree_root(t)), "a", DT_JSON, 1,
+                              json_attrs[_i].json, DT_ATTR_SCALAR));
+    text = manifest_of(t, 0);
+    ck_assert_msg(strstr(text, json_attrs[_i].want), "want %s in\n%s", json_attrs[_i].want,
+                  text);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
 /* A group whose metadata cannot be loaded fails the manifest, rather than
  * listing as an empty group. */
 static int failing_load(dt_node *node, void *ctx)
@@ -369,6 +401,7 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, read_damage_fails);
     tcase_add_test(tc, inner_chunks_listed);
     tcase_add_test(tc, group_load_failure_fails);
+    tcase_add_loop_test(tc, json_attr_row, 0, sizeof json_attrs / sizeof *json_attrs);
     suite_add_tcase(s, tc);
     return s;
 }
