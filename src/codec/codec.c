@@ -169,6 +169,11 @@ void dt__chain_clear(dt__codec_chain *ch)
     memset(ch, 0, sizeof *ch);
 }
 
+void dt__chain_external_serial(dt__codec_chain *ch)
+{
+    ch->external = 1;
+}
+
 const dt__array_spec *dt__chain_serial_spec(const dt__codec_chain *ch)
 {
     return ch->narray ? &ch->array[ch->narray - 1]->enc : &ch->spec;
@@ -195,21 +200,25 @@ int dt__chain_add(dt__codec_chain *ch, const dt__codec_class *cls,
 
     switch (cls->kind) {
     case DT__CODEC_ARRAY:
-        if (ch->serial)
+        if (ch->serial || ch->external)
             return dt__codec_fail(ctx, DT_EFORMAT, "array codec %s comes after the "
-                                  "array-to-bytes codec %s", cls->name, ch->serial->cls->name);
+                                  "array-to-bytes codec %s", cls->name,
+                                  ch->serial ? ch->serial->cls->name : "sharding_indexed");
         break;
     case DT__CODEC_SERIAL:
-        if (ch->serial)
+        if (ch->serial || ch->external)
             return dt__codec_fail(ctx, DT_EFORMAT, "two array-to-bytes codecs: %s and %s",
-                                  ch->serial->cls->name, cls->name);
+                                  ch->serial ? ch->serial->cls->name : "sharding_indexed",
+                                  cls->name);
         break;
     case DT__CODEC_BYTES:
-        if (!ch->serial)
+        if (!ch->serial && !ch->external)
             return dt__codec_fail(ctx, DT_EFORMAT, "bytes codec %s comes before the "
                                   "array-to-bytes codec", cls->name);
         /* the decoded size of this codec: what the one before it encodes to */
-        if (ch->nbytes == 0) {
+        if (ch->external && ch->nbytes == 0) {
+            decoded = DT__SIZE_UNKNOWN;
+        } else if (ch->nbytes == 0) {
             decoded = ch->serial->cls->encoded_size
                           ? ch->serial->cls->encoded_size(ch->serial->state,
                                                           &ch->serial->spec, 0)

@@ -110,6 +110,7 @@ typedef struct dt__codec_chain {
     dt__codec *serial;
     dt__codec **bytes;
     size_t nbytes;
+    int external;           /* the array-to-bytes step is the caller's (sharding) */
     dt__array_spec spec;    /* the chunk as the caller sees it */
 } dt__codec_chain;
 
@@ -119,6 +120,9 @@ void dt__chain_clear(dt__codec_chain *ch);
  * Works out each codec's decoded spec and expected size. */
 int dt__chain_add(dt__codec_chain *ch, const dt__codec_class *cls,
                   const struct json_object *params, const dt__codec_ctx *ctx);
+/* The array-to-bytes step is done by the caller (Zarr's sharding_indexed):
+ * bytes codecs may follow, array and serial codecs may not. */
+void dt__chain_external_serial(dt__codec_chain *ch);
 /* The spec the serial codec sees (after the array codecs). */
 const dt__array_spec *dt__chain_serial_spec(const dt__codec_chain *ch);
 /* Stored bytes -> the serial codec's input (the bytes codecs backwards);

@@ -15,6 +15,9 @@ int dt__io_detect(dt_format *out, const char *path);
  * public API between dt__tree_begin_load and dt__tree_end_load. */
 int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts);
 int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+/* Zarr v2 and v3 directory stores (fmt: DT_FORMAT_ZARR2 or ZARR3). */
+int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
+                  const dt_open_opts *opts);
 
 /* Writers. */
 int dt__yaml_write(const dt_tree *tree, const char *path,
