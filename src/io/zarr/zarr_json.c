@@ -141,7 +141,9 @@ int dt__zj_parse(struct json_object **out, const dt__bytes *text, const dt_limit
     if (!obj) {
         enum json_tokener_error e = json_tokener_get_error(tok);
 
-        if (e == json_tokener_error_depth)
+        if (e == json_tokener_success)   /* json-c's JSON null */
+            rc = dt__fail_at(DT_EFORMAT, store, key, "the document is null, not an object");
+        else if (e == json_tokener_error_depth)
             rc = dt__fail_at(DT_ELIMIT, store, key, "the JSON nests deeper than %d levels "
                              "(the depth limit) at byte %zu", depth, end);
         else if (e == json_tokener_continue || end >= n)
@@ -424,7 +426,10 @@ static int int_fill(const struct json_object *v, dt_type t, unsigned char *out)
         /* a float spelling of an integer: 0.0 for an integer array */
         double d = json_object_get_double(v);
 
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 18446744073709551616.0) {
+        /* only where a double holds every integer exactly: a bigger one
+         * may be an integer outside 64 bits that the parser kept as a
+         * double (zarr_json.c's widen_big_ints) */
+        if (d == floor(d) && fabs(d) <= 9007199254740992.0) {
             neg = d < 0;
             if (neg)
                 i = (int64_t)d;
