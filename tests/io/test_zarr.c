@@ -915,6 +915,32 @@ START_TEST(limits_apply)
 }
 END_TEST
 
+/* Groups nest at most limits.max_depth deep (0: the default). */
+START_TEST(group_nesting_limit)
+{
+    dt_open_opts o = DT_OPEN_OPTS_INIT;
+    fx f;
+    dt_tree *t = NULL;
+
+    fx_open(&f);
+    put(&f, "zarr.json", V3G);
+    put(&f, "g/zarr.json", V3G);
+    put(&f, "g/h/zarr.json", V3G);
+    put(&f, "g/h/k/zarr.json", V3G);
+    o.limits.max_depth = 2;
+    tu_assert_ok(dt_tree_open(&t, f.path, &o));
+    tu_assert_ok(dt_node_load(tu_node(t, "/g")));
+    tu_assert_rc(dt_node_load(tu_node(t, "/g/h")), DT_ELIMIT,
+                 "g/h/k/: groups nest 3 deep, the limit is 2");
+    dt_tree_free(t);
+    o.limits.max_depth = 0;
+    tu_assert_ok(dt_tree_open(&t, f.path, &o));
+    tu_assert_ok(dt_node_load_all(dt_tree_root(t)));
+    dt_tree_free(t);
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *zarr_suite(void)
 {
     Suite *s = suite_create("zarr");
@@ -944,6 +970,7 @@ static Suite *zarr_suite(void)
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, case_row, 0, TU_NELEMS(cases));
     tcase_add_test(tc, limits_apply);
+    tcase_add_test(tc, group_nesting_limit);
     suite_add_tcase(s, tc);
     return s;
 }

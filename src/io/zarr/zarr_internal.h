@@ -16,6 +16,18 @@ struct json_object;
 
 #define DT__ZNONE SIZE_MAX
 
+/* Group nesting and JSON nesting follow limits.max_depth (0: the default,
+ * 64) up to this compile-time ceiling: the walks over groups and json-c's
+ * freeing of nested values recurse once per level. */
+#define DT__ZARR_DEPTH_CEILING 4096u
+
+static inline uint32_t dt__zarr_depth_limit(const dt_limits *lim)
+{
+    if (!lim->max_depth)
+        return 64;
+    return lim->max_depth < DT__ZARR_DEPTH_CEILING ? lim->max_depth : DT__ZARR_DEPTH_CEILING;
+}
+
 /* ---- zarr_json.c ---- */
 
 /* Parse a metadata document read from key. Nesting is bounded by

@@ -106,7 +106,7 @@ int dt__zj_parse(struct json_object **out, const dt__bytes *text, const dt_limit
     char *copy = NULL, *wide = NULL;
     const char *src;
     size_t n = text->len, end, widelen = 0;
-    int depth = lim->max_depth < 1 ? 1 : lim->max_depth > 100000 ? 100000 : (int)lim->max_depth;
+    int depth = (int)dt__zarr_depth_limit(lim);
     int rc = DT_OK;
 
     *out = NULL;

@@ -230,9 +230,9 @@ static int add_group(dt__zreader *r, size_t parent, const char *name,
     r->g[r->ng++] = g;
     if (!g->name || !g->prefix)
         return DT_ENOMEM;
-    if (g->depth > r->limits.max_depth)
+    if (g->depth > dt__zarr_depth_limit(&r->limits))
         return dt__fail_at(DT_ELIMIT, r->store->name, g->prefix, "groups nest %zu deep, the "
-                           "limit is %" PRIu32, g->depth, r->limits.max_depth);
+                           "limit is %" PRIu32, g->depth, dt__zarr_depth_limit(&r->limits));
     if (parent != DT__ZNONE) {
         dt__zgroup *p = r->g[parent];
         size_t *c = dt__realloc(p->children, (p->nchildren + 1) * sizeof *c);
