@@ -282,6 +282,10 @@ DT_EXTERN int dt_node_load_all(const dt_node *node);
 
 /* Relaxed trees: a cut group sees nothing of its ancestors. */
 DT_EXTERN int dt_node_is_cut(const dt_node *node);
+/* Why the group was cut: the DT_EALIGN message a strict open would have
+ * given ("group '/b' is not aligned with its parents: ..."), or NULL for a
+ * group that is not cut. Borrowed, valid as long as the group. */
+DT_EXTERN const char *dt_node_cut_reason(const dt_node *node);
 
 DT_EXTERN dt_attrs *dt_node_attrs(const dt_node *node);
 
@@ -520,6 +524,90 @@ DT_EXTERN const void *dt_attr_data(const dt_attr *attr);
 DT_EXTERN int dt_attr_name_reserved(const char *name);
 
 /* ------------------------------------------------------------------------ */
+/* Queries (dtree-query(7) has the grammar)                                 */
+
+/* A compiled query: path globs (with '*', '**' and '?'), dim(time),
+ * dtype(float32), ndim > 2, size > 1e6, @units == "K", @long_name ~ "temp",
+ * has(@_FillValue), is(coord), joined with and, or, not and parentheses.
+ * Immutable once compiled: one query may be matched from several threads. */
+typedef struct dt_query dt_query;
+
+typedef struct dt_query_opts {
+    unsigned version;      /* 1 */
+    dt_limits limits;      /* max_depth bounds the nesting of parentheses
+                              and `not` */
+    size_t *error_column;  /* when not NULL: set to the 1-based column of a
+                              syntax error (0 on success or for other errors) */
+} dt_query_opts;
+
+#define DT_QUERY_OPTS_INIT {1, DT_LIMITS_INIT, NULL}
+
+/* Compile a query. A syntax error is DT_EINVAL with the message
+ * `query "TEXT": column N: problem`; nesting deeper than limits.max_depth is
+ * DT_ELIMIT. */
+DT_EXTERN int dt_query_compile(dt_query **out, const char *text,
+                               const dt_query_opts *opts);
+DT_EXTERN void dt_query_free(dt_query *q);
+/* The text the query was compiled from; borrowed, valid until dt_query_free. */
+DT_EXTERN const char *dt_query_text(const dt_query *q);
+/* 1 when the group or the variable matches, 0 when not, or a negative code
+ * (a group of an opened file failed to load). */
+DT_EXTERN int dt_query_match_node(const dt_query *q, const dt_node *node);
+DT_EXTERN int dt_query_match_var(const dt_query *q, const dt_var *var);
+
+/* Called for every match: var is NULL for a group. Non-zero stops the run. */
+typedef int (*dt_query_fn)(const dt_node *node, const dt_var *var, void *ud);
+/* Match every group of the subtree at start and every variable of those
+ * groups, depth-first: a group, its variables, then its children. Returns
+ * DT_OK, fn's non-zero value, or a negative code. */
+DT_EXTERN int dt_query_run(const dt_query *q, const dt_node *start,
+                           dt_query_fn fn, void *ud);
+
+/* ---- Label selection (xarray's isel and sel on a tree) ---- */
+
+/* Indexers: per dimension, positions ("time=0:10", "time=-1") or labels
+ * ("time=2000-01-01", "lat=10.5:20"), resolved in each group against the
+ * index coordinate it sees (inherited ones too). Labels of coordinates with
+ * CF time units ("days since 2000-01-01", calendar attribute) are dates. */
+typedef struct dt_indexers dt_indexers;
+
+#define DT_BY_POSITION 0u /* dt_indexers_add: isel, numpy-style positions */
+#define DT_BY_LABEL 1u    /* dt_indexers_add: sel, coordinate values */
+
+DT_EXTERN int dt_indexers_new(dt_indexers **out);
+DT_EXTERN void dt_indexers_free(dt_indexers *ix);
+/* Add "DIM=SPEC". Positions: an integer (drops the dimension) or a slice
+ * start:stop:step. Labels: a value (drops the dimension), or a slice
+ * lo:hi[:step] that keeps the labels between lo and hi inclusive. A syntax
+ * error is DT_EINVAL naming the column; a dimension given twice too. */
+DT_EXTERN int dt_indexers_add(dt_indexers *ix, const char *arg, unsigned how);
+DT_EXTERN size_t dt_indexers_count(const dt_indexers *ix);
+
+typedef enum {
+    DT_SEL_EXACT = 0,  /* a label must be in the coordinate */
+    DT_SEL_NEAREST = 1 /* the nearest label; slice ends snap to the nearest */
+} dt_sel_method;
+
+typedef struct dt_select_opts {
+    unsigned version;       /* 1 */
+    dt_sel_method method;   /* how labels are found */
+    const dt_query *query;  /* keep only matching variables (and the
+                               coordinates they use); NULL: all of them */
+} dt_select_opts;
+
+#define DT_SELECT_OPTS_INIT {1, DT_SEL_EXACT, NULL}
+
+/* A new tree holding the subtree at start (its root is start, with the
+ * index coordinates start inherits), cut down by the indexers (ix may be
+ * NULL or empty). Variables stay lazy: each reads its selection from the
+ * original variable when read. The new tree borrows the original's data:
+ * free it before the tree it came from. A dimension that no group of the
+ * subtree sees is DT_ENOTFOUND; a missing label DT_ENOTFOUND; positions
+ * out of range DT_ERANGE; messages name the group and the coordinate. */
+DT_EXTERN int dt_tree_select(dt_tree **out, const dt_node *start,
+                             const dt_indexers *ix, const dt_select_opts *opts);
+
+/* ------------------------------------------------------------------------ */
 /* Manifests                                                                */
 
 typedef struct dt_manifest_opts {
@@ -536,6 +624,12 @@ typedef struct dt_manifest_opts {
  * hyperslab by hyperslab. */
 DT_EXTERN int dt_tree_manifest(const dt_tree *tree, FILE *fp,
                                const dt_manifest_opts *opts);
+
+/* SHA-256 of the canonical bytes (fixtures/FORMAT.md: little-endian numbers,
+ * strings NUL-ended) of a hyperslab (NULL: the whole variable, whose digest
+ * is the manifest's sha256). The data is read block by block. */
+DT_EXTERN int dt_var_digest(unsigned char out[32], const dt_var *var,
+                            const dt_slab *slab);
 
 #ifdef __cplusplus
 }

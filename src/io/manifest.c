@@ -493,16 +493,19 @@ static void put_u64_list(dt__buf *b, const uint64_t *v, size_t n)
     dt__buf_putc(b, ']');
 }
 
-/* Read the variable block by block in C order: digest every element, keep
- * the head, and print all values when asked. The innermost dims that fit a
- * block are read whole; the next one out is read `step` at a time, and the
- * outer ones one index at a time. */
-static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__buf *values)
+/* Read a selection (sstart, scount, sstride per dimension) block by block
+ * in C order: digest every element, keep the head, and print all values
+ * when asked. The innermost dims that fit a block are read whole; the next
+ * one out is read `step` at a time, and the outer ones one index at a
+ * time. */
+static int stream_sel(const dt_var *v, const uint64_t *sstart, const uint64_t *scount,
+                      const uint64_t *sstride, uint8_t digest[32], dt__buf *head,
+                      dt__buf *values)
 {
     size_t ndim = dt_var_ndim(v), es = dt_type_size(dt_var_type(v)), nhead = 0, k, j;
-    const uint64_t *shape = dt_var_shape(v);
     dt_type t = dt_var_type(v);
-    uint64_t start[DT_LIMITS_MAX_RANK] = {0}, count[DT_LIMITS_MAX_RANK];
+    uint64_t pos[DT_LIMITS_MAX_RANK] = {0}, start[DT_LIMITS_MAX_RANK];
+    uint64_t count[DT_LIMITS_MAX_RANK];
     uint64_t inner = 1, total = 1, done = 0, step = 1, bytes;
     struct sha256_ctx h;
     void *buf = NULL;
@@ -513,14 +516,14 @@ static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__bu
         DT_TYPE_CLASS(t) == DT_VLEN)
         return dt_var_read(v, NULL, t, NULL, 0); /* fails, naming the type */
     for (size_t i = 0; i < ndim; i++) {
-        if (dt__mul_u64(&total, total, shape[i]))
+        if (dt__mul_u64(&total, total, scount[i]))
             return dt__fail(DT_ELIMIT, "the element count overflows 64 bits");
     }
     if (total == 0 || es == 0)
         goto out;
     k = ndim;
-    while (k > 0 && inner * shape[k - 1] <= BLOCK_BYTES / es) {
-        inner *= shape[k - 1];
+    while (k > 0 && inner * scount[k - 1] <= BLOCK_BYTES / es) {
+        inner *= scount[k - 1];
         k--;
     }
     j = k ? k - 1 : 0;
@@ -534,23 +537,24 @@ static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__bu
     if (!buf)
         return DT_ENOMEM;
     while (done < total) {
-        dt_slab slab = {ndim, start, count, NULL};
+        dt_slab slab = {ndim, start, count, sstride};
         uint64_t n = 1;
 
         for (size_t i = 0; i < ndim; i++) {
             if (k && i < j)
                 count[i] = 1;
             else if (k && i == j)
-                count[i] = shape[i] - start[i] < step ? shape[i] - start[i] : step;
+                count[i] = scount[i] - pos[i] < step ? scount[i] - pos[i] : step;
             else
-                count[i] = shape[i];
+                count[i] = scount[i];
+            start[i] = sstart[i] + pos[i] * sstride[i];
             n *= count[i];
         }
         rc = dt_var_read(v, &slab, t, buf, (size_t)n * es);
         if (rc < 0)
             break;
         digest_elems(&h, t, buf, (size_t)n);
-        for (size_t i = 0; i < n && nhead < HEAD_MAX; i++, nhead++) {
+        for (size_t i = 0; head && i < n && nhead < HEAD_MAX; i++, nhead++) {
             if (nhead)
                 dt__buf_puts(head, ", ");
             put_elem(head, t, (const char *)buf + i * es);
@@ -567,10 +571,10 @@ static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__bu
         if (!k)
             break;
         /* advance the odometer over dims 0..j */
-        start[j] += count[j];
-        for (size_t i = j; i > 0 && start[i] >= shape[i]; i--) {
-            start[i] = 0;
-            start[i - 1]++;
+        pos[j] += count[j];
+        for (size_t i = j; i > 0 && pos[i] >= scount[i]; i--) {
+            pos[i] = 0;
+            pos[i - 1]++;
         }
     }
     free(buf);
@@ -579,6 +583,40 @@ static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__bu
 out:
     sha256_digest(&h, SHA256_DIGEST_SIZE, digest);
     return DT_OK;
+}
+
+static int stream_var(const dt_var *v, uint8_t digest[32], dt__buf *head, dt__buf *values)
+{
+    uint64_t zeros[DT_LIMITS_MAX_RANK] = {0}, ones[DT_LIMITS_MAX_RANK];
+
+    for (size_t i = 0; i < DT_LIMITS_MAX_RANK; i++)
+        ones[i] = 1;
+    return stream_sel(v, zeros, dt_var_shape(v), ones, digest, head, values);
+}
+
+int dt_var_digest(unsigned char digest[32], const dt_var *var, const dt_slab *slab)
+{
+    uint64_t start[DT_LIMITS_MAX_RANK], count[DT_LIMITS_MAX_RANK];
+    uint64_t stride[DT_LIMITS_MAX_RANK], n;
+    size_t ndim;
+    int rc;
+
+    if (!digest || !var)
+        return dt__fail(DT_EINVAL, "dt_var_digest: NULL argument");
+    /* the checks and messages of a read: rank, stride 0, out of range */
+    rc = dt_slab_nelems(&n, var, slab);
+    if (rc < 0)
+        return rc;
+    ndim = dt_var_ndim(var);
+    for (size_t i = 0; i < ndim; i++) {
+        const uint64_t size = dt_var_shape(var)[i];
+
+        start[i] = slab && slab->start ? slab->start[i] : 0;
+        stride[i] = slab && slab->stride ? slab->stride[i] : 1;
+        count[i] = slab && slab->count ? slab->count[i] :
+                   start[i] >= size ? 0 : (size - start[i] + stride[i] - 1) / stride[i];
+    }
+    return stream_sel(var, start, count, stride, digest, NULL, NULL);
 }
 
 static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)

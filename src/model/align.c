@@ -200,6 +200,16 @@ static int check_node(const dt_node *n)
     return rc;
 }
 
+/* Cut a group off from its ancestors, keeping the error that says why
+ * (dt_node_cut_reason); the error itself is handled. */
+static void cut(dt_node *n)
+{
+    free(n->cut_reason);
+    n->cut_reason = dt__strdup(dt_error_last()->message);
+    n->cut = 1;
+    dt_error_clear();
+}
+
 static int check_walk(dt_node *n, bool is_top, int relax)
 {
     int rc;
@@ -209,8 +219,7 @@ static int check_walk(dt_node *n, bool is_top, int relax)
         if (rc < 0) {
             if (!relax)
                 return rc;
-            n->cut = 1;
-            dt_error_clear();
+            cut(n);
         }
     }
     for (size_t i = 0; i < n->nchildren; i++) {
@@ -266,8 +275,7 @@ int dt__align_loaded(dt_node *node, int relax, int dedup)
         if (rc < 0) {
             if (!relax)
                 return rc;
-            node->cut = 1;
-            dt_error_clear();
+            cut(node);
         }
     }
     if (dedup && node->parent && !node->cut) {

@@ -72,6 +72,7 @@ struct dt_node {
     size_t ndims, capdims;
     dt_attrs attrs;
     int cut;               /* relaxed load: sees nothing of its ancestors */
+    char *cut_reason;      /* why: the error a strict load would have given */
     /* lazy metadata: the backend fills the group on first use */
     int (*loader)(dt_node *node, void *ctx);
     void *loader_ctx;

@@ -233,6 +233,7 @@ void dt__node_free(dt_node *node)
     if (node->loader_free)
         node->loader_free(node->loader_ctx);
     free(node->load_error);
+    free(node->cut_reason);
     free(node->name);
     free(node);
 }
@@ -359,6 +360,11 @@ dt_attrs *dt_node_attrs(const dt_node *node)
 int dt_node_is_cut(const dt_node *node)
 {
     return node ? node->cut : 0;
+}
+
+const char *dt_node_cut_reason(const dt_node *node)
+{
+    return node && node->cut ? node->cut_reason : NULL;
 }
 
 static int path_append(dt__buf *b, const dt_node *node)
@@ -884,6 +890,11 @@ static int copy_subtree(dt_node **out, const dt_node *src, dt_node *dst_parent,
         rc = copy_subtree(&c, src->children[i], n, src->children[i]->name);
     }
     n->cut = src->cut;
+    if (rc == DT_OK && src->cut_reason) {
+        n->cut_reason = dt__strdup(src->cut_reason);
+        if (!n->cut_reason)
+            rc = DT_ENOMEM;
+    }
     if (rc < 0) {
         dt_node_remove(n);
         return rc;

@@ -118,6 +118,32 @@ void dt__err_prefix(const char *fmt, ...)
     compose();
 }
 
+_Static_assert(sizeof ((dt__err_saved *)0)->problem == sizeof tls_err.problem &&
+               sizeof ((dt__err_saved *)0)->file == sizeof tls_err.file &&
+               sizeof ((dt__err_saved *)0)->path == sizeof tls_err.path,
+               "dt__err_saved holds every part of the error");
+
+void dt__err_save(dt__err_saved *out)
+{
+    out->code = tls_err.pub.code;
+    memcpy(out->problem, tls_err.problem, sizeof out->problem);
+    memcpy(out->file, tls_err.file, sizeof out->file);
+    memcpy(out->path, tls_err.path, sizeof out->path);
+}
+
+void dt__err_restore(const dt__err_saved *e)
+{
+    tls_err.pub.code = e->code;
+    memcpy(tls_err.problem, e->problem, sizeof tls_err.problem);
+    memcpy(tls_err.file, e->file, sizeof tls_err.file);
+    memcpy(tls_err.path, e->path, sizeof tls_err.path);
+    /* a saved error is always terminated; a corrupt copy must not overrun */
+    tls_err.problem[sizeof tls_err.problem - 1] = '\0';
+    tls_err.file[sizeof tls_err.file - 1] = '\0';
+    tls_err.path[sizeof tls_err.path - 1] = '\0';
+    compose();
+}
+
 #define NAME_CASE(name, value, text) case name: return #name;
 #define TEXT_CASE(name, value, text) case name: return text;
 

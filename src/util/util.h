@@ -31,6 +31,19 @@ int dt__err_locate(int code, const char *file, const char *path);
 /* Prefix the problem text ("while reading x: <old problem>"). */
 void dt__err_prefix(const char *fmt, ...) DT__PRINTF(1, 2);
 
+/* A copy of this thread's error, to carry it to another thread: a worker
+ * saves its failure, the thread that waits for it restores it. */
+typedef struct dt__err_saved {
+    int code;
+    char problem[1024];
+    char file[512];
+    char path[512];
+} dt__err_saved;
+
+void dt__err_save(dt__err_saved *out);
+/* Make the saved error this thread's error. */
+void dt__err_restore(const dt__err_saved *e);
+
 /* ---- allocation (alloc.c) ---- */
 
 /* Each sets DT_ENOMEM on failure. Tests can make the Nth call fail. */
@@ -44,6 +57,38 @@ char *dt__strndup(const char *s, size_t n);
 void *dt__malloc_limited(uint64_t n, uint64_t max_alloc, const char *what);
 /* Test hook: the countdown-th allocation from now fails (-1: never). */
 void dt__alloc_fail_after(long countdown);
+
+/* ---- thread pool (pool.c) ---- */
+
+/* A fixed set of threads that runs batches of independent jobs: a pool of
+ * n threads has n - 1 workers, and the thread that runs a batch works on it
+ * too. Several threads may run batches on one pool at once. */
+typedef struct dt__pool dt__pool;
+
+/* Job i of a batch; DT_OK or a DT_E* code with this thread's error set. */
+typedef int (*dt__pool_job)(void *ud, size_t i);
+
+/* Online processors (at least 1). */
+unsigned dt__cpu_count(void);
+/* A pool of `threads` threads (0: dt__cpu_count(), at most 256). One
+ * thread needs no pool: *out is NULL, which dt__pool_run accepts. */
+int dt__pool_new(dt__pool **out, unsigned threads);
+/* Wait for the workers to finish and free the pool (no batch may be
+ * running); NULL is fine. */
+void dt__pool_free(dt__pool *pool);
+/* Threads that work on a batch (1 for NULL). */
+unsigned dt__pool_threads(const dt__pool *pool);
+/* Run job(ud, i) for every i below n and wait for all. Jobs are started in
+ * the order of i; after a failure the jobs not yet started are skipped.
+ * Returns DT_OK or the code of the failed job of lowest i, whose error
+ * becomes the calling thread's. */
+int dt__pool_run(dt__pool *pool, size_t n, dt__pool_job job, void *ud);
+/* The same, and mine(mine_ud) runs on the calling thread while the workers
+ * start on the batch (to prepare the next one); then the caller helps. A
+ * failure of mine skips the jobs not started; a failed job's error wins
+ * over mine's. */
+int dt__pool_run_with(dt__pool *pool, size_t n, dt__pool_job job, void *ud,
+                      int (*mine)(void *), void *mine_ud);
 
 /* ---- checked arithmetic (checked.h semantics, true on overflow) ---- */
 

@@ -168,6 +168,64 @@ START_TEST(streamed)
 }
 END_TEST
 
+/* dt_var_digest: the whole variable is the manifest's sha256; a hyperslab
+ * digests like a variable holding just those elements, streamed or not. */
+static void hex(char *buf, const unsigned char d[32])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(buf + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(digest_slabs)
+{
+    dt_tree *t = tu_tree(NULL);
+    const char *dims[] = {"n"}, *rc_dims[] = {"r", "c"};
+    const int32_t ints[] = {1, 2, 3}, tail[] = {2, 3};
+    uint64_t three = 3, two = 2, shape[2] = {3000, 1000};
+    uint64_t start[2] = {1, 5}, count[2] = {428, 332}, stride[2] = {7, 3}, one = 1;
+    dt_slab s1 = {1, &one, NULL, NULL}, s2 = {2, start, count, stride};
+    unsigned char d1[32], d2[32];
+    char h[65];
+    dt_var *v, *w, *big, *copy;
+    uint16_t *vals = malloc(428 * 332 * sizeof *vals);
+
+    ck_assert_ptr_nonnull(vals);
+    ck_assert_int_eq(dt_node_add_var(&v, dt_tree_root(t), "i", DT_INT32, 1, dims, &three), DT_OK);
+    ck_assert_int_eq(dt_var_set_data(v, DT_INT32, ints, 3), DT_OK);
+    ck_assert_int_eq(dt_var_digest(d1, v, NULL), DT_OK);
+    hex(h, d1);
+    ck_assert_str_eq(h, "4636993d3e1da4e9d6b8f87b79e8f7c6d018580d52661950eabc3845c5897a4d");
+    /* i[1:] digests like [2, 3] */
+    ck_assert_int_eq(dt_node_add_var(&w, dt_tree_root(t), "tail", DT_INT32, 1,
+                                     (const char *[]){"m"}, &two), DT_OK);
+    ck_assert_int_eq(dt_var_set_data(w, DT_INT32, tail, 2), DT_OK);
+    ck_assert_int_eq(dt_var_digest(d1, v, &s1), DT_OK);
+    ck_assert_int_eq(dt_var_digest(d2, w, NULL), DT_OK);
+    ck_assert_mem_eq(d1, d2, 32);
+    /* a strided hyperslab of a lazy variable, read in several blocks */
+    ck_assert_int_eq(dt_node_add_var(&big, dt_tree_root(t), "big", DT_UINT16, 2, rc_dims,
+                                     shape), DT_OK);
+    ck_assert_int_eq(dt_var_set_source(big, &counting, NULL), DT_OK);
+    ck_assert_int_eq(dt_var_read(big, &s2, DT_UINT16, vals, 428 * 332 * sizeof *vals), DT_OK);
+    ck_assert_int_eq(dt_node_add_var(&copy, dt_tree_root(t), "copy", DT_UINT16, 2,
+                                     (const char *[]){"a", "b"}, count), DT_OK);
+    ck_assert_int_eq(dt_var_set_data(copy, DT_UINT16, vals, 428 * 332), DT_OK);
+    ck_assert_int_eq(dt_var_digest(d1, big, &s2), DT_OK);
+    ck_assert_int_eq(dt_var_digest(d2, copy, NULL), DT_OK);
+    ck_assert_mem_eq(d1, d2, 32);
+    /* the checks of a read */
+    stride[0] = 0;
+    ck_assert_int_eq(dt_var_digest(d1, big, &s2), DT_ERANGE);
+    ck_assert_ptr_nonnull(strstr(dt_error_last()->message, "stride 0 along 'r'"));
+    stride[0] = 8;
+    ck_assert_int_eq(dt_var_digest(d1, big, &s2), DT_ERANGE);
+    ck_assert_ptr_nonnull(strstr(dt_error_last()->message, "goes past 'r' of size 3000"));
+    ck_assert_int_eq(dt_var_digest(NULL, big, NULL), DT_EINVAL);
+    free(vals);
+    dt_tree_free(t);
+}
+END_TEST
+
 /* Every type survives manifest --values -> YAML reader -> manifest. */
 START_TEST(yaml_round_trip)
 {
@@ -396,6 +454,7 @@ static Suite *manifest_suite(void)
     tcase_add_loop_test(tc, float_spelling, 0, sizeof floats / sizeof *floats);
     tcase_add_test(tc, digests);
     tcase_add_test(tc, streamed);
+    tcase_add_test(tc, digest_slabs);
     tcase_add_test(tc, yaml_round_trip);
     tcase_add_test(tc, read_error_listed);
     tcase_add_test(tc, read_damage_fails);

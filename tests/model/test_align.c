@@ -453,6 +453,13 @@ static void a_relaxed_cut(dt_tree *t)
     ck_assert_int_eq(dt_node_is_cut(b), 1);
     ck_assert_int_eq(dt_node_is_cut(dt_tree_root(t)), 0);
     ck_assert_int_eq(dt_node_is_cut(tu_node(t, "/b/c")), 0);
+    /* the reason is the error a strict open gives, kept; the error is not */
+    ck_assert_ptr_nonnull(dt_node_cut_reason(b));
+    ck_assert_ptr_nonnull(strstr(dt_node_cut_reason(b), "group '/b' is not aligned with its "
+                                 "parents: cannot reindex or align along dimension 'x'"));
+    ck_assert_ptr_null(dt_node_cut_reason(dt_tree_root(t)));
+    ck_assert_ptr_null(dt_node_cut_reason(tu_node(t, "/b/c")));
+    ck_assert_int_eq(dt_error_last()->code, DT_OK);
     /* b sees nothing of the root any more, its child sees b's x */
     tu_assert_rc(dt_node_coord_find(&ci, b, "x", DT_INHERIT_ALL), DT_ENOTFOUND, NULL);
     tu_assert_ok(dt_node_dim_find(&d, tu_node(t, "/b/c"), "x"));
@@ -996,6 +1003,7 @@ START_TEST(cut_group_copy)
     tu_assert_ok(dt_node_copy(&c, tu_node(t, "/b"), dt_tree_root(u), NULL, DT_COPY_INHERIT));
     ck_assert_uint_eq(dt_node_var_count(c), 1);
     ck_assert_int_eq(dt_node_is_cut(c), 1);
+    ck_assert_str_eq(dt_node_cut_reason(c), dt_node_cut_reason(tu_node(t, "/b")));
     dt_tree_free(t);
     dt_tree_free(u);
 }

@@ -33,83 +33,23 @@ void cmd_ls_help(FILE *fp)
 
 /* ---- small printing helpers ---- */
 
-static void put_json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
-static void put_text(FILE *fp, const char *s, size_t n)
-{
-    fputc('"', fp);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(fp, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", fp);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(fp, "\\x%02x", c);
-        else
-            fputc(c, fp);
-    }
-    fputc('"', fp);
-}
+#define put_json_str cli_json_str
 
 static void type_str(char *buf, size_t n, dt_type t)
 {
-    if (dt_type_name(buf, n, t) < 0)
-        snprintf(buf, n, "?");
+    cli_type_name(buf, n, t);
 }
 
 /* Attribute values in short: numbers, quoted strings, at most 8 values. */
 static void put_attr_value(FILE *fp, const dt_attr *a)
 {
-    dt_type t = dt_attr_type(a);
-    uint32_t c = DT_TYPE_CLASS(t);
-    size_t n = dt_attr_len(a), shown = n < 8 ? n : 8;
-    const void *v = dt_attr_data(a);
-
-    if (c == DT_JSON) {
-        fputs((const char *)v, fp);
-        return;
-    }
-    if (c == DT_CHAR) {
-        put_text(fp, v, strnlen(v, n));
-        return;
-    }
-    if (c == DT_STRING) {
-        for (size_t i = 0; i < shown; i++) {
-            const char *s = ((char *const *)v)[i];
-            fputs(i ? ", " : "", fp);
-            put_text(fp, s, strlen(s));
-        }
-    } else if (c == DT_COMPOUND || c == DT_OPAQUE || c == DT_VLEN) {
-        fprintf(fp, "(%zu values)", n);
-        return;
-    } else {
-        /* numbers in the shortest form that reads back exactly */
-        size_t es = dt_type_size(t);
-
-        for (size_t i = 0; i < shown; i++) {
-            char text[96];
-
-            if (dt_value_format(text, sizeof text, t, (const char *)v + i * es) < 0)
-                snprintf(text, sizeof text, "?");
-            fprintf(fp, "%s%s", i ? ", " : "", text);
-        }
-    }
-    if (shown < n)
-        fprintf(fp, ", ... (%zu values)", n);
+    cli_attr_value(fp, a, 8);
 }
+
+/* Colours (only on a terminal, see cli_color): groups bold blue, what a
+ * group inherits cyan. */
+#define SGR_GROUP "1;34"
+#define SGR_INHERITED "36"
 
 /* ---- tree view ---- */
 
@@ -237,9 +177,15 @@ static void show_group(FILE *fp, const dt_node *n, prefix *p, const ls_opts *o,
         dt_node_path(&op, ci->owner);
         type_str(tn, sizeof tn, dt_var_type(ci->var));
         branch(fp, p, ++k == items);
-        fprintf(fp, "^ %s  %s ", dt_var_name(ci->var), tn);
+        cli_paint(fp, SGR_INHERITED);
+        fprintf(fp, "^ %s", dt_var_name(ci->var));
+        cli_paint(fp, NULL);
+        fprintf(fp, "  %s ", tn);
         put_dims_of_var(fp, ci->var);
-        fprintf(fp, "  inherited from %s\n", op ? op : "?");
+        cli_paint(fp, SGR_INHERITED);
+        fprintf(fp, "  inherited from %s", op ? op : "?");
+        cli_paint(fp, NULL);
+        fputc('\n', fp);
         free(op);
     }
     for (size_t i = 0; i < nv; i++) {
@@ -272,7 +218,10 @@ static void show_group(FILE *fp, const dt_node *n, prefix *p, const ls_opts *o,
         int last = ++k == items;
 
         branch(fp, p, last);
-        fprintf(fp, "%s/%s\n", dt_node_name(c),
+        cli_paint(fp, SGR_GROUP);
+        fprintf(fp, "%s/", dt_node_name(c));
+        cli_paint(fp, NULL);
+        fprintf(fp, "%s\n",
                 dt_node_is_cut(c) ? "  (not aligned with its parents: inherits nothing)" : "");
         push(p, last);
         show_group(fp, c, p, o, depth + 1);
@@ -511,7 +460,10 @@ int cmd_ls(int argc, char **argv)
         char *sp = NULL;
 
         dt_node_path(&sp, start);
-        printf("%s  (%s: %s)\n", sp ? sp : "/", dt_format_name(dt_tree_format(tree)), file);
+        cli_paint(stdout, SGR_GROUP);
+        printf("%s", sp ? sp : "/");
+        cli_paint(stdout, NULL);
+        printf("  (%s: %s)\n", dt_format_name(dt_tree_format(tree)), file);
         free(sp);
         show_group(stdout, start, &p, &o, 0);
     }

@@ -8,29 +8,41 @@
 
 #include "cli.h"
 
-static const cli_cmd commands[] = {
+const cli_cmd cli_commands[] = {
     {"ls", "show a tree: groups, dimensions, variables, inherited coordinates",
      cmd_ls, cmd_ls_help},
     {"cat", "print values of a variable or a hyperslab (numpy-style selection)",
      cmd_cat, cmd_cat_help},
+    {"query", "find groups and variables; select by index or label (isel, sel)",
+     cmd_query, cmd_query_help},
+    {"check", "lint a tree: alignment, coordinates, fill values, CF basics",
+     cmd_check, cmd_check_help},
+    {"diff", "compare two trees: structure, attributes, types and data",
+     cmd_diff, cmd_diff_help},
     {"manifest", "print a dtree-manifest/1 document with data digests",
      cmd_manifest, cmd_manifest_help},
+    /* for shell completion: object paths inside a file */
+    {"complete", NULL, cmd_complete, cmd_complete_help},
+    {NULL, NULL, NULL, NULL},
 };
 
-#define NCOMMANDS (sizeof commands / sizeof *commands)
+#define commands cli_commands
+#define NCOMMANDS (sizeof cli_commands / sizeof *cli_commands - 1)
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: dtree [--help] [--version] [--threads N] [--no-external-links]\n"
-            "             COMMAND [ARGS]\n"
+            "             [--color[=WHEN]] COMMAND [ARGS]\n"
             "\n"
             "Inspect and convert hierarchical scientific data: netCDF-4/HDF5 files,\n"
             "Zarr stores and YAML tree documents.\n"
             "\n"
             "Commands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (commands[i].summary)
+            fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
     fprintf(fp, "  %-10s %s\n", "help", "show the help of a command");
     fprintf(fp,
             "\n"
@@ -39,9 +51,12 @@ static void usage(FILE *fp)
             "                       else the number of cores)\n"
             "  --no-external-links  refuse HDF5 files with external links instead of\n"
             "                       following them to files beside the file\n"
+            "  --color[=WHEN]       colour: auto (default: on a terminal, unless\n"
+            "                       NO_COLOR is set), always, never\n"
             "\n"
             "Objects inside a file are named FILE:/group/var.\n"
-            "Exit status: 0 success, 1 the file could not be read, 2 usage error.\n"
+            "Exit status: 0 success, 1 the file could not be read, 2 usage error\n"
+            "(check and diff: 0 clean or same, 1 findings or differences, 2 trouble).\n"
             "See dtree(1) and 'dtree help COMMAND'.\n");
 }
 
@@ -98,6 +113,24 @@ int cli_split_target(const char *arg, char **file, char **object)
     return 0;
 }
 
+const char *cli_optarg(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t len = strlen(name);
+
+    *missing = false;
+    if (strncmp(argv[*i], name, len) != 0)
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 /* Global options, set before the subcommand runs. */
 static unsigned cli_threads;      /* 0: DTREE_THREADS, else the cores */
 
@@ -140,6 +173,21 @@ int main(int argc, char **argv)
            strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "--version") != 0) {
         if (strcmp(argv[1], "--no-external-links") == 0) {
             cli_no_external_links = 1;
+        } else if (strcmp(argv[1], "--color") == 0 || strncmp(argv[1], "--color=", 8) == 0 ||
+                   strcmp(argv[1], "--colour") == 0 || strncmp(argv[1], "--colour=", 9) == 0) {
+            const char *when = strchr(argv[1], '=');
+
+            when = when ? when + 1 : "always";
+            if (strcmp(when, "always") == 0)
+                cli_color_mode = 1;
+            else if (strcmp(when, "never") == 0)
+                cli_color_mode = -1;
+            else if (strcmp(when, "auto") == 0)
+                cli_color_mode = 0;
+            else {
+                fprintf(stderr, "dtree: --color takes auto, always or never, not '%s'\n", when);
+                return EXIT_USAGE;
+            }
         } else if (strcmp(argv[1], "--threads") == 0 || strncmp(argv[1], "--threads=", 10) == 0) {
             const char *v = argv[1][9] == '=' ? argv[1] + 10 : argc > 2 ? argv[2] : "";
 
@@ -182,7 +230,12 @@ int main(int argc, char **argv)
                 return EXIT_OK;
             }
         }
-        fprintf(stderr, "dtree: no command '%s'\n", argv[2]);
+        if (strcmp(argv[2], "help") == 0) {
+            printf("usage: dtree help COMMAND\n\nShow the help of a command; "
+                   "'dtree COMMAND --help' does the same.\n");
+            return EXIT_OK;
+        }
+        fprintf(stderr, "dtree: no command '%s'. See 'dtree --help'.\n", argv[2]);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {

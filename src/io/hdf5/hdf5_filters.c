@@ -216,7 +216,7 @@ static size_t blosc_filter(unsigned flags, size_t cd_nelmts,
  * literal bytes; otherwise its top 3 bits are a length (7: plus the next
  * byte) and the rest with the next byte an offset back into the output.
  * Returns the output length, -1 when out is too small, -2 when damaged. */
-static long lzf_decode(const unsigned char *in, size_t n, unsigned char *out,
+long dt__h5_lzf_decode(const unsigned char *in, size_t n, unsigned char *out,
                        size_t cap)
 {
     size_t ip = 0, op = 0;
@@ -272,7 +272,7 @@ static size_t lzf_filter(unsigned flags, size_t cd_nelmts,
         cap = first_guess(nbytes);
     out = out_alloc(cap);
     while (out) {
-        long got = lzf_decode(*buf, nbytes, out, cap);
+        long got = dt__h5_lzf_decode(*buf, nbytes, out, cap);
 
         if (got >= 0)
             return filter_done(buf, buf_size, out, cap, (size_t)got);

@@ -20,6 +20,9 @@ typedef struct dt__h5file {
     char *dir;         /* directory holding the file */
     dt_limits limits;
     int nc4;           /* netCDF-4 kind: _NCProperties or dimension scales */
+    unsigned threads;  /* dt_open_opts.threads: decoding threads, 0: cores */
+    dt__pool *pool;    /* decodes chunks; made on first use, under the
+                          HDF5 lock (hdf5_chunks.c) */
 } dt__h5file;
 
 /* ---- hdf5_read.c: the library lock and errors ---- */
@@ -107,6 +110,34 @@ int dt__h5_add_codecs(dt_var *var, hid_t dcpl);
 /* After a failed read: the first filter of the pipeline HDF5 cannot decode
  * with, or -1 when every filter is available. */
 long dt__h5_missing_filter(hid_t dcpl);
+
+/* liblzf's format (h5py's filter 32000) decoded from in[0..n) into
+ * out[0..cap): the output length, -1 when out is too small, -2 when the
+ * data is damaged. */
+long dt__h5_lzf_decode(const unsigned char *in, size_t n, unsigned char *out,
+                       size_t cap);
+
+/* ---- hdf5_chunks.c: chunked, filtered datasets decoded by libdtree ---- */
+
+/* What reading a dataset's raw chunks needs: chunk shape, filter pipeline,
+ * element layout and fill. */
+typedef struct dt__h5chunks dt__h5chunks;
+
+/* Under the HDF5 lock. *out is NULL (and DT_OK) unless did is chunked,
+ * filtered by a pipeline libdtree decodes itself (deflate, shuffle,
+ * fletcher32, zstd, blosc, lzf, bzip2), and stored in memory type mem up to
+ * byte order: everything else is read with H5Dread. */
+int dt__h5_chunks_new(dt__h5chunks **out, hid_t did, hid_t mem);
+void dt__h5_chunks_free(dt__h5chunks *c);
+/* Read the elements start + k * stride, k < count, per axis (all inside the
+ * dataset's extent, every count > 0) into buf, an array of shape dims in C
+ * order whose low corner they fill: raw chunks are fetched under the HDF5
+ * lock in batches, decoded and copied on f's pool outside it, each chunk
+ * once. Errors name the chunk by its grid coordinates. */
+int dt__h5_chunks_read(const dt__h5chunks *c, dt__h5file *f, hid_t did,
+                       const uint64_t *start, const uint64_t *stride,
+                       const uint64_t *count, const uint64_t *dims,
+                       void *buf);
 
 /* ---- hdf5_source.c ---- */
 

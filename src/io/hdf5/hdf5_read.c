@@ -190,6 +190,7 @@ static void file_free(void *p)
         H5Fclose(f->fid);
     dt__h5_err_text(NULL, 0);
     dt__h5_unlock();
+    dt__pool_free(f->pool);
     free(f->path);
     free(f->dir);
     free(f);
@@ -218,6 +219,7 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
         return DT_ENOMEM;
     f->fid = f->dapl = f->lapl = H5I_INVALID_HID;
     f->limits = opts->limits;
+    f->threads = opts->threads;
     f->path = dt__strdup(path);
     slash = strrchr(path, '/');
     f->dir = slash ? dt__strndup(path, slash == path ? 1 : (size_t)(slash - path))

@@ -1,6 +1,7 @@
 /* hdf5_source.c: the lazy source behind a variable read from an HDF5
  * dataset: hyperslab reads in native byte order, with fill values past the
- * dataset's own extent (netCDF's view of a short record variable). */
+ * dataset's own extent (netCDF's view of a short record variable); chunks
+ * libdtree can decode itself go to hdf5_chunks.c, the rest to H5Dread. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -19,6 +20,7 @@ typedef struct h5src {
     hsize_t ext[H5S_MAX_RANK]; /* the dataset's own extent */
     unsigned char *fill;    /* one element of the memory type */
     char *fill_str;         /* DT_STRING: the fill text */
+    dt__h5chunks *chunks;   /* chunks libdtree decodes itself, or NULL */
 } h5src;
 
 static void src_free(void *ctx)
@@ -36,6 +38,7 @@ static void src_free(void *ctx)
     dt__h5_unlock();
     free(s->fill);
     free(s->fill_str);
+    dt__h5_chunks_free(s->chunks);
     free(s);
 }
 
@@ -106,6 +109,17 @@ static hsize_t inside_count(uint64_t start, uint64_t count, uint64_t stride,
     return k < count ? k : count;
 }
 
+/* h5py's bool is an enum over int8: any non-zero byte reads as true. */
+static void bool_fix(const h5src *s, void *buf, size_t nel)
+{
+    unsigned char *b = buf;
+
+    if (!s->is_bool)
+        return;
+    for (size_t i = 0; i < nel; i++)
+        b[i] = b[i] != 0;
+}
+
 static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
                     const uint64_t *count, const uint64_t *stride, void *buf)
 {
@@ -167,6 +181,20 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         }
     }
 
+    if (s->chunks && !none) {
+        /* decoded by libdtree on the tree's threads, each chunk once */
+        uint64_t in[H5S_MAX_RANK];
+
+        for (int i = 0; i < s->rank; i++)
+            in[i] = hin[i];
+        rc = dt__h5_chunks_read(s->chunks, s->f, s->did, start, stride, in,
+                                count, buf);
+        if (rc < 0)
+            return dt__err_locate(rc, s->f->path, NULL);
+        bool_fix(s, buf, nel);
+        return DT_OK;
+    }
+
     dt__h5_lock();
     if (!none) {
         if (s->rank == 0) {
@@ -221,12 +249,7 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         return read_error(s, var, &fault);
     if (rc < 0)
         return dt__err_locate(rc, s->f->path, NULL);
-    if (s->is_bool) {
-        unsigned char *b = buf;
-
-        for (size_t i = 0; i < nel; i++)
-            b[i] = b[i] != 0;
-    }
+    bool_fix(s, buf, nel);
     return rc;
 }
 
@@ -261,6 +284,11 @@ int dt__h5_source_attach(dt_var *var, dt__h5file *f, hid_t did,
     }
     H5Sclose(space);
     s->rank = rank;
+    if (rank > 0 && DT_TYPE_CLASS(t->type) != DT_STRING &&
+        dt__h5_chunks_new(&s->chunks, did, s->mem) < 0) {
+        src_free(s);
+        return DT_ENOMEM;
+    }
     if (fill && DT_TYPE_CLASS(t->type) == DT_STRING) {
         s->fill_str = dt__strdup(*(char *const *)fill);
         if (!s->fill_str) {
