@@ -406,8 +406,8 @@ static int int_fill(const struct json_object *v, dt_type t, unsigned char *out)
     };
     uint32_t cls = DT_TYPE_CLASS(t);
     char tn[32];
-    int64_t i = 0;
-    uint64_t u = 0;
+    int64_t i;
+    uint64_t u = 0;     /* the value's two's-complement bits */
     bool neg = false, ok = false;
     size_t k;
 
@@ -431,12 +431,7 @@ static int int_fill(const struct json_object *v, dt_type t, unsigned char *out)
          * double (zarr_json.c's widen_big_ints) */
         if (d == floor(d) && fabs(d) <= 9007199254740992.0) {
             neg = d < 0;
-            if (neg)
-                i = (int64_t)d;
-            else
-                u = (uint64_t)d;
-            if (neg)
-                u = (uint64_t)i;
+            u = (uint64_t)(int64_t)d;
             ok = true;
         }
     } else if (json_object_is_type(v, json_type_boolean)) {
@@ -445,8 +440,7 @@ static int int_fill(const struct json_object *v, dt_type t, unsigned char *out)
     } else if (json_object_is_type(v, json_type_string) && cls == DT_INT64 &&
                strcmp(json_object_get_string((struct json_object *)v), "NaT") == 0) {
         /* datetime64 / timedelta64: NaT is the smallest int64 */
-        i = INT64_MIN;
-        u = (uint64_t)i;
+        u = (uint64_t)INT64_MIN;
         neg = true;
         ok = true;
     }
