@@ -9,6 +9,7 @@
 #include <check.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,13 +223,23 @@ static void put_bytes(const fx *f, const char *key, const void *data, size_t n)
     tu_assert_ok(dt__store_set(f->s, key, data, n));
 }
 
-static dt_tree *open_ok(const fx *f)
+/* Decoding threads of the selection tests: _i of their loop. */
+static const unsigned thread_counts[] = {1, 4};
+
+static dt_tree *open_threads(const fx *f, unsigned threads)
 {
+    dt_open_opts o = DT_OPEN_OPTS_INIT;
     dt_tree *t = NULL;
 
-    tu_assert_ok(dt_tree_open(&t, f->path, NULL));
+    o.threads = threads;
+    tu_assert_ok(dt_tree_open(&t, f->path, &o));
     tu_assert_ok(dt_node_load_all(dt_tree_root(t)));
     return t;
+}
+
+static dt_tree *open_ok(const fx *f)
+{
+    return open_threads(f, 0);
 }
 
 /* The int32 values of the test arrays: row * 100 + column. */
@@ -369,7 +380,7 @@ START_TEST(v2_selections)
 
         put(&f, "nested/.zarray", meta);
     }
-    t = open_ok(&f);
+    t = open_threads(&f, thread_counts[_i]);
     for (size_t k = 0; k < TU_NELEMS(names); k++) {
         dt_var *v = tu_var(t, names[k]);
 
@@ -489,7 +500,7 @@ START_TEST(v3_sharded_selections)
     write_sharded(&f, "end_crc", 0, 1, 0);
     write_sharded(&f, "start", 1, 0, 0);
     write_sharded(&f, "end_gzip", 0, 1, 1);
-    t = open_ok(&f);
+    t = open_threads(&f, thread_counts[_i]);
     for (size_t k = 0; k < TU_NELEMS(names); k++) {
         dt_var *v = tu_var(t, names[k]);
 
@@ -525,6 +536,52 @@ START_TEST(v3_shard_partial_read)
     check_slab(v, start, count, stride, shard_expect);
     tu_assert_rc(dt_var_read(v, &bad, DT_INT32, buf, sizeof buf), DT_EFORMAT,
                  "s.zarr: /a: shard a/c/0/0, inner chunk (1, 1): not gzip data");
+    dt_tree_free(t);
+    fx_close(&f);
+}
+END_TEST
+
+/* Readers on several threads share one variable (and the tree's pool). */
+typedef struct reader_arg {
+    const dt_var *v;
+    int ok;
+} reader_arg;
+
+static void *read_loop(void *p)
+{
+    reader_arg *ra = p;
+    int32_t buf[77];
+
+    ra->ok = 1;
+    for (int k = 0; k < 50 && ra->ok; k++) {
+        if (dt_var_read(ra->v, NULL, DT_INT32, buf, sizeof buf) != DT_OK)
+            ra->ok = 0;
+        for (uint64_t i = 0; i < 7 && ra->ok; i++)
+            for (uint64_t j = 0; j < 11 && ra->ok; j++)
+                ra->ok = buf[i * 11 + j] == shard_expect(i, j);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_reads)
+{
+    pthread_t th[4];
+    reader_arg ra[4];
+    fx f;
+    dt_tree *t;
+
+    fx_open(&f);
+    put(&f, "zarr.json", "{\"zarr_format\": 3, \"node_type\": \"group\"}");
+    write_sharded(&f, "a", 0, 1, 1);
+    t = open_threads(&f, 3);
+    for (int i = 0; i < 4; i++) {
+        ra[i].v = tu_var(t, "/a");
+        ck_assert_int_eq(pthread_create(&th[i], NULL, read_loop, &ra[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(ra[i].ok, "reader %d saw wrong data or an error", i);
+    }
     dt_tree_free(t);
     fx_close(&f);
 }
@@ -955,8 +1012,9 @@ static Suite *zarr_suite(void)
 
     tc = tcase_create("read");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, v2_selections);
-    tcase_add_test(tc, v3_sharded_selections);
+    tcase_add_loop_test(tc, v2_selections, 0, TU_NELEMS(thread_counts));
+    tcase_add_loop_test(tc, v3_sharded_selections, 0, TU_NELEMS(thread_counts));
+    tcase_add_test(tc, concurrent_reads);
     tcase_add_test(tc, v3_shard_partial_read);
     tcase_add_test(tc, strings_with_fill);
     suite_add_tcase(s, tc);

@@ -455,7 +455,7 @@ static int add_array(dt__zreader *r, dt_node *node, dt__zgroup *g, size_t i,
     if (rc == DT_OK) {
         /* the source takes the array over */
         g->arrays[i] = NULL;
-        rc = dt__zarr_source_attach(var, dt__zreader_store(r), a);
+        rc = dt__zarr_source_attach(var, r, a);
     }
     if (rc < 0)
         rc = dt__err_locate(rc, store, path);

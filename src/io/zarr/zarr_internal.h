@@ -172,6 +172,9 @@ dt__zgroup *dt__zreader_group(dt__zreader *r, size_t gi);
 const dt_limits *dt__zreader_limits(const dt__zreader *r);
 const char *dt__zreader_store_name(const dt__zreader *r);
 dt__store *dt__zreader_store(dt__zreader *r);
+/* The pool reads decode chunks on (made on first use; NULL: one thread,
+ * which dt__pool_run accepts). Safe from any thread. */
+dt__pool *dt__zreader_pool(dt__zreader *r);
 /* Create the node of child group gi under parent, to load on first use
  * (a name the model cannot hold leaves the subtree out). */
 int dt__zreader_add_child(dt__zreader *r, size_t gi, dt_node *parent);
@@ -199,8 +202,8 @@ int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits
 
 /* ---- zarr_source.c ---- */
 
-/* Back var with the array's chunks in store; takes a over (also on
- * failure). */
-int dt__zarr_source_attach(dt_var *var, dt__store *store, dt__zarray *a);
+/* Back var with the array's chunks in r's store; takes a over (also on
+ * failure). The source borrows r, which the tree frees after it. */
+int dt__zarr_source_attach(dt_var *var, dt__zreader *r, dt__zarray *a);
 
 #endif /* DT_ZARR_INTERNAL_H */

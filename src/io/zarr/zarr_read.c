@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,10 @@ struct dt__zreader {
     centry *cons;                  /* consolidated nodes, by path */
     size_t ncons, capcons;
     int consolidated;
+    unsigned threads;              /* dt_open_opts.threads (0: the cores) */
+    pthread_mutex_t pool_lock;     /* guards pool and pool_made */
+    dt__pool *pool;
+    int pool_made;
 };
 
 static const char *const group_members[] = {
@@ -154,6 +159,23 @@ dt__store *dt__zreader_store(dt__zreader *r)
     return r->store;
 }
 
+dt__pool *dt__zreader_pool(dt__zreader *r)
+{
+    dt__pool *p;
+
+    pthread_mutex_lock(&r->pool_lock);
+    if (!r->pool_made) {
+        r->pool_made = 1;
+        if (r->threads != 1 && dt__pool_new(&r->pool, r->threads) < 0) {
+            dt_error_clear(); /* no threads to spare: decode on the caller's */
+            r->pool = NULL;
+        }
+    }
+    p = r->pool;
+    pthread_mutex_unlock(&r->pool_lock);
+    return p;
+}
+
 static void group_free(dt__zgroup *g)
 {
     if (!g)
@@ -191,6 +213,8 @@ static void reader_free(void *p)
         json_object_put(r->root_doc);
     if (r->zmeta)
         json_object_put(r->zmeta);
+    dt__pool_free(r->pool);
+    pthread_mutex_destroy(&r->pool_lock);
     dt__store_close(r->store);
     free(r);
 }
@@ -886,6 +910,8 @@ int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
     if (!r)
         return DT_ENOMEM;
     r->limits = opts->limits;
+    r->threads = opts->threads;
+    pthread_mutex_init(&r->pool_lock, NULL);
     r->v3 = fmt == DT_FORMAT_ZARR3;
     rc = dt__store_dir_open(&r->store, path, &opts->limits, 0);
     if (rc == DT_OK)

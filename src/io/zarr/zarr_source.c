@@ -14,7 +14,8 @@
 #include "zarr_internal.h"
 
 typedef struct zsrc {
-    dt__store *store;     /* the tree's backend owns it; sources go first */
+    dt__zreader *r;       /* the tree's backend: freed after the sources */
+    dt__store *store;     /* r's */
     dt__zarray *a;
 } zsrc;
 
@@ -450,37 +451,140 @@ static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *
     return rc;
 }
 
+/* A batch of units (chunks, or inner chunks of one shard) to fetch,
+ * decode and copy, one job each: their parts of the output never overlap,
+ * so jobs run on the pool side by side. */
+typedef struct unit_pos {
+    uint64_t u[DT_MAX_RANK], k0[DT_MAX_RANK], k1[DT_MAX_RANK];
+} unit_pos;
+
+typedef struct batch {
+    const zread *r;
+    unit_iter it;            /* the level: axes, selection, unit shape */
+    dt__array_spec spec;     /* a decoded unit */
+    unit_pos *pos;
+    /* inner chunks of a shard */
+    const char *key, *what;  /* the shard's key, "shard KEY" */
+    const uint64_t *ent;     /* its index */
+    const uint64_t *shard_u; /* its place in the grid */
+} batch;
+
+static void unit_at(const batch *b, size_t i, unit_iter *it)
+{
+    *it = b->it;
+    memcpy(it->u, b->pos[i].u, it->ndim * sizeof *it->u);
+    memcpy(it->k0, b->pos[i].k0, it->ndim * sizeof *it->k0);
+    memcpy(it->k1, b->pos[i].k1, it->ndim * sizeof *it->k1);
+}
+
+/* A whole chunk (or shard read whole). */
+static int chunk_job(void *ud, size_t i)
+{
+    const batch *b = ud;
+    dt__bytes arr = {NULL, 0};
+    unit_iter it;
+    int got, rc;
+
+    unit_at(b, i, &it);
+    rc = read_chunk(b->r, it.u, &arr, &got);
+    if (rc == DT_OK)
+        rc = copy_unit(b->r, &it, got ? arr.data : NULL);
+    dt__array_free(&arr, &b->spec);
+    return rc;
+}
+
+/* One inner chunk of a shard whose index was read: its bytes by range. */
+static int inner_job(void *ud, size_t i)
+{
+    const batch *b = ud;
+    const zread *r = b->r;
+    const dt__zshard *sh = r->a->shard;
+    dt__bytes raw = {NULL, 0}, arr = {NULL, 0};
+    uint64_t c = 0, pos[DT_MAX_RANK];
+    dt__codec_ctx ctx;
+    char *iwhat, *both;
+    unit_iter it;
+    int rc;
+
+    unit_at(b, i, &it);
+    for (size_t d = 0; d < it.ndim; d++) {
+        pos[d] = it.u[d] - b->shard_u[d] * sh->per[d];
+        c = c * sh->per[d] + pos[d];
+    }
+    if (b->ent[2 * c] == UINT64_MAX && b->ent[2 * c + 1] == UINT64_MAX)
+        return copy_unit(r, &it, NULL);
+    rc = dt__store_get_range(r->s->store, b->key, b->ent[2 * c], b->ent[2 * c + 1], 0, &raw,
+                             NULL);
+    if (rc < 0)
+        return rc;
+    iwhat = unit_what("inner chunk", pos, it.ndim, NULL);
+    both = iwhat ? dt__aprintf("%s, %s", b->what, iwhat) : NULL;
+    free(iwhat);
+    if (!both) {
+        dt__bytes_free(&raw);
+        return DT_ENOMEM;
+    }
+    ctx.file = r->s->store->name;
+    ctx.path = r->path;
+    ctx.what = both;
+    ctx.max_alloc = r->s->store->limits.max_alloc;
+    rc = decode_unit(&sh->chain, sh->nested, &raw, r->a->fill, &arr, &ctx);
+    dt__bytes_free(&raw);
+    if (rc == DT_OK)
+        rc = copy_unit(r, &it, arr.data);
+    dt__array_free(&arr, &b->spec);
+    free(both);
+    return rc;
+}
+
+/* Run job over every unit of b->it, in batches that keep the pool's
+ * threads busy without decoding a large selection all at once. */
+static int run_units(batch *b, int (*job)(void *, size_t))
+{
+    dt__pool *pool = dt__zreader_pool(b->r->s->r);
+    size_t per = 4 * (size_t)dt__pool_threads(pool), n;
+    int rc = DT_OK;
+
+    b->pos = dt__malloc(per * sizeof *b->pos);
+    if (!b->pos)
+        return DT_ENOMEM;
+    for (iter_begin(&b->it); !b->it.done && rc == DT_OK;) {
+        for (n = 0; n < per && !b->it.done; n++, iter_next(&b->it)) {
+            memcpy(b->pos[n].u, b->it.u, b->it.ndim * sizeof *b->it.u);
+            memcpy(b->pos[n].k0, b->it.k0, b->it.ndim * sizeof *b->it.k0);
+            memcpy(b->pos[n].k1, b->it.k1, b->it.ndim * sizeof *b->it.k1);
+        }
+        rc = dt__pool_run(pool, n, job, b);
+    }
+    free(b->pos);
+    b->pos = NULL;
+    return rc;
+}
+
+static void batch_init(batch *b, const zread *r, const uint64_t *unit)
+{
+    memset(b, 0, sizeof *b);
+    b->r = r;
+    b->it.ndim = r->a->ndim;
+    b->it.start = r->start;
+    b->it.stride = r->stride;
+    b->it.U = unit;
+    for (size_t d = 0; d < r->a->ndim; d++)
+        b->it.hi[d] = r->count[d] - 1;
+    b->spec.type = r->a->type;
+    b->spec.elem_size = r->es;
+    b->spec.ndim = r->a->ndim;
+    memcpy(b->spec.shape, unit, r->a->ndim * sizeof *unit);
+}
+
 /* The chunks of an array without sharding, or whose shards must be read
  * whole. */
 static int read_whole_units(const zread *r)
 {
-    const dt__zarray *a = r->a;
-    unit_iter it;
-    dt__array_spec spec;
-    int rc = DT_OK;
+    batch b;
 
-    memset(&it, 0, sizeof it);
-    it.ndim = a->ndim;
-    it.start = r->start;
-    it.stride = r->stride;
-    it.U = a->chunks;
-    for (size_t d = 0; d < a->ndim; d++)
-        it.hi[d] = r->count[d] - 1;
-    memset(&spec, 0, sizeof spec);
-    spec.type = a->type;
-    spec.elem_size = r->es;
-    spec.ndim = a->ndim;
-    memcpy(spec.shape, a->chunks, a->ndim * sizeof *a->chunks);
-    for (iter_begin(&it); !it.done && rc == DT_OK; iter_next(&it)) {
-        dt__bytes arr = {NULL, 0};
-        int got;
-
-        rc = read_chunk(r, it.u, &arr, &got);
-        if (rc == DT_OK)
-            rc = copy_unit(r, &it, got ? arr.data : NULL);
-        dt__array_free(&arr, &spec);
-    }
-    return rc;
+    batch_init(&b, r, r->a->chunks);
+    return run_units(&b, chunk_job);
 }
 
 /* A sharded array read by parts: per shard, its index, then the inner
@@ -489,8 +593,7 @@ static int read_sharded(const zread *r)
 {
     const dt__zarray *a = r->a;
     const dt__zshard *sh = a->shard;
-    unit_iter outer, inner;
-    dt__array_spec ispec;
+    unit_iter outer;
     int rc = DT_OK;
 
     memset(&outer, 0, sizeof outer);
@@ -500,16 +603,12 @@ static int read_sharded(const zread *r)
     outer.U = a->chunks;
     for (size_t d = 0; d < a->ndim; d++)
         outer.hi[d] = r->count[d] - 1;
-    memset(&ispec, 0, sizeof ispec);
-    ispec.type = a->type;
-    ispec.elem_size = r->es;
-    ispec.ndim = a->ndim;
-    memcpy(ispec.shape, sh->inner, a->ndim * sizeof *sh->inner);
     for (iter_begin(&outer); !outer.done && rc == DT_OK; iter_next(&outer)) {
         char *key = chunk_key(a, outer.u), *what = NULL;
         dt__bytes ib = {NULL, 0};
         uint64_t total = 0, *ent = NULL;
         dt__codec_ctx ctx;
+        batch b;
 
         if (!key)
             return DT_ENOMEM;
@@ -528,60 +627,25 @@ static int read_sharded(const zread *r)
             /* a shard never written: all fill */
             dt_error_clear();
             rc = copy_unit(r, &outer, NULL);
-            free(what);
-            free(key);
-            continue;
-        }
-        if (rc == DT_EFORMAT)
-            rc = dt__codec_fail(&ctx, DT_EFORMAT, "%" PRIu64 " bytes cannot hold the shard's "
-                                "index of %" PRIu64 " bytes", total, sh->index_bytes);
-        if (rc == DT_OK)
-            rc = parse_index(sh, ib.data, total, &ent, &ctx);
-        dt__bytes_free(&ib);
-        memset(&inner, 0, sizeof inner);
-        inner.ndim = a->ndim;
-        inner.start = r->start;
-        inner.stride = r->stride;
-        inner.U = sh->inner;
-        memcpy(inner.lo, outer.k0, a->ndim * sizeof *outer.k0);
-        memcpy(inner.hi, outer.k1, a->ndim * sizeof *outer.k1);
-        for (iter_begin(&inner); rc == DT_OK && !inner.done; iter_next(&inner)) {
-            uint64_t c = 0, pos[DT_MAX_RANK];
-            dt__bytes raw = {NULL, 0}, arr = {NULL, 0};
-            char *iwhat;
-
-            for (size_t d = 0; d < a->ndim; d++) {
-                pos[d] = inner.u[d] - outer.u[d] * sh->per[d];
-                c = c * sh->per[d] + pos[d];
-            }
-            if (ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX) {
-                rc = copy_unit(r, &inner, NULL);
-                continue;
-            }
-            rc = dt__store_get_range(r->s->store, key, ent[2 * c], ent[2 * c + 1], 0, &raw,
-                                     NULL);
-            if (rc < 0)
-                break;
-            iwhat = unit_what("inner chunk", pos, a->ndim, NULL);
-            if (!iwhat) {
-                dt__bytes_free(&raw);
-                rc = DT_ENOMEM;
-                break;
-            }
-            {
-                char *both = dt__aprintf("%s, %s", what, iwhat);
-
-                ctx.what = both ? both : what;
-                rc = decode_unit(&sh->chain, sh->nested, &raw, a->fill, &arr, &ctx);
-                ctx.what = what;
-                free(both);
-            }
-            free(iwhat);
-            dt__bytes_free(&raw);
+        } else {
+            if (rc == DT_EFORMAT)
+                rc = dt__codec_fail(&ctx, DT_EFORMAT, "%" PRIu64 " bytes cannot hold the "
+                                    "shard's index of %" PRIu64 " bytes", total,
+                                    sh->index_bytes);
             if (rc == DT_OK)
-                rc = copy_unit(r, &inner, arr.data);
-            dt__array_free(&arr, &ispec);
+                rc = parse_index(sh, ib.data, total, &ent, &ctx);
+            if (rc == DT_OK) {
+                batch_init(&b, r, sh->inner);
+                memcpy(b.it.lo, outer.k0, a->ndim * sizeof *outer.k0);
+                memcpy(b.it.hi, outer.k1, a->ndim * sizeof *outer.k1);
+                b.key = key;
+                b.what = what;
+                b.ent = ent;
+                b.shard_u = outer.u;
+                rc = run_units(&b, inner_job);
+            }
         }
+        dt__bytes_free(&ib);
         free(ent);
         free(what);
         free(key);
@@ -706,7 +770,7 @@ static void src_free(void *ctx)
 
 static const dt_source_ops zarr_ops = {1, src_read, NULL, src_free};
 
-int dt__zarr_source_attach(dt_var *var, dt__store *store, dt__zarray *a)
+int dt__zarr_source_attach(dt_var *var, dt__zreader *r, dt__zarray *a)
 {
     zsrc *s = dt__calloc(1, sizeof *s);
 
@@ -714,7 +778,8 @@ int dt__zarr_source_attach(dt_var *var, dt__store *store, dt__zarray *a)
         dt__zarray_free(a);
         return DT_ENOMEM;
     }
-    s->store = store;
+    s->r = r;
+    s->store = dt__zreader_store(r);
     s->a = a;
     return dt_var_set_source(var, &zarr_ops, s);
 }
