@@ -18,6 +18,12 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
 /* Zarr v2 and v3 directory stores (fmt: DT_FORMAT_ZARR2 or ZARR3). */
 int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
                   const dt_open_opts *opts);
+/* The same over any store (src/store/store.h), which the tree takes over,
+ * also on failure; fmt DT_FORMAT_AUTO: zarr.json means v3, .zgroup,
+ * .zarray or .zmetadata v2. The store's name is the tree's source. */
+struct dt__store;
+int dt__zarr_open_store(dt_tree **out, struct dt__store *store, dt_format fmt,
+                        const dt_open_opts *opts);
 
 /* Writers. */
 int dt__yaml_write(const dt_tree *tree, const char *path,

@@ -189,6 +189,17 @@ START_TEST(nul_in_json)
 }
 END_TEST
 
+/* Documents the tests share. */
+#define V3G "{\"zarr_format\": 3, \"node_type\": \"group\"}"
+#define V3G_TEXT V3G
+#define V3A_TEXT V3A("")
+#define V3A(extra) "{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4], " \
+    "\"data_type\": \"int32\", \"chunk_grid\": {\"name\": \"regular\", \"configuration\": " \
+    "{\"chunk_shape\": [4]}}, \"chunk_key_encoding\": {\"name\": \"default\"}, " \
+    "\"fill_value\": 0, \"codecs\": [{\"name\": \"bytes\"}]" extra "}"
+#define V2A(extra) "{\"zarr_format\": 2, \"shape\": [4], \"chunks\": [4], \"dtype\": \"<i4\"," \
+    " \"compressor\": null, \"fill_value\": 0, \"order\": \"C\", \"filters\": null" extra "}"
+
 /* ------------------------------------------------------------------------ */
 /* Stores written here                                                      */
 
@@ -640,6 +651,33 @@ START_TEST(strings_with_fill)
 }
 END_TEST
 
+/* The reader reaches bytes only through the store interface: a memory
+ * store serves as well as a directory (and an HTTP store will). */
+START_TEST(memory_store)
+{
+    dt__store *s = NULL;
+    dt_tree *t = NULL;
+    int32_t buf[4];
+
+    tu_assert_ok(dt__store_mem_new(&s, "mem.zarr", NULL));
+    tu_assert_ok(dt__store_set(s, "zarr.json", V3G_TEXT, strlen(V3G_TEXT)));
+    tu_assert_ok(dt__store_set(s, "a/zarr.json", V3A_TEXT, strlen(V3A_TEXT)));
+    tu_assert_ok(dt__store_set(s, "a/c/0", "\x01\0\0\0\x02\0\0\0\x03\0\0\0\x04\0\0\0", 16));
+    tu_assert_ok(dt__zarr_open_store(&t, s, DT_FORMAT_AUTO, NULL));
+    ck_assert_int_eq(dt_tree_format(t), DT_FORMAT_ZARR3);
+    ck_assert_str_eq(dt_tree_source(t), "mem.zarr");
+    tu_assert_ok(dt_var_read(tu_var(t, "/a"), NULL, DT_INT32, buf, sizeof buf));
+    ck_assert_int_eq(buf[0], 1);
+    ck_assert_int_eq(buf[3], 4);
+    dt_tree_free(t);
+    /* a store with no Zarr document in it */
+    tu_assert_ok(dt__store_mem_new(&s, "empty", NULL));
+    tu_assert_rc(dt__zarr_open_store(&t, s, DT_FORMAT_AUTO, NULL), DT_EFORMAT,
+                 "empty: no zarr.json, .zgroup or .zarray: not a Zarr store");
+    ck_assert_ptr_null(t);
+}
+END_TEST
+
 /* ---- dims: named, NCZarr, phony numbering over lazy groups ---- */
 
 static void put_array(const fx *f, const char *key, const char *shape, const char *dims)
@@ -780,14 +818,6 @@ END_TEST
 typedef struct doc {
     const char *key, *text;
 } doc;
-
-#define V3G "{\"zarr_format\": 3, \"node_type\": \"group\"}"
-#define V3A(extra) "{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4], " \
-    "\"data_type\": \"int32\", \"chunk_grid\": {\"name\": \"regular\", \"configuration\": " \
-    "{\"chunk_shape\": [4]}}, \"chunk_key_encoding\": {\"name\": \"default\"}, " \
-    "\"fill_value\": 0, \"codecs\": [{\"name\": \"bytes\"}]" extra "}"
-#define V2A(extra) "{\"zarr_format\": 2, \"shape\": [4], \"chunks\": [4], \"dtype\": \"<i4\"," \
-    " \"compressor\": null, \"fill_value\": 0, \"order\": \"C\", \"filters\": null" extra "}"
 
 /* stage: 0 open, 1 loading every group, 2 reading /a */
 static const struct {
@@ -1019,6 +1049,7 @@ static Suite *zarr_suite(void)
     tcase_add_test(tc, concurrent_reads);
     tcase_add_test(tc, v3_shard_partial_read);
     tcase_add_test(tc, strings_with_fill);
+    tcase_add_test(tc, memory_store);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dims");

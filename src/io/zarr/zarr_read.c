@@ -892,8 +892,33 @@ static int open_v2(dt__zreader *r)
                        "Zarr v2 store");
 }
 
-int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
-                  const dt_open_opts *opts)
+/* Which Zarr a store holds, from its root keys. */
+static int detect(dt__store *store, dt_format *fmt)
+{
+    static const struct { const char *key; dt_format fmt; } marks[] = {
+        {"zarr.json", DT_FORMAT_ZARR3}, {".zgroup", DT_FORMAT_ZARR2},
+        {".zmetadata", DT_FORMAT_ZARR2}, {".zarray", DT_FORMAT_ZARR2},
+    };
+
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+        dt__bytes b = {NULL, 0};
+        int rc = dt__store_get_range(store, marks[i].key, 0, 0, 0, &b, NULL);
+
+        dt__bytes_free(&b);
+        if (rc == DT_OK) {
+            *fmt = marks[i].fmt;
+            return DT_OK;
+        }
+        if (rc != DT_ENOTFOUND)
+            return rc;
+        dt_error_clear();
+    }
+    return dt__fail_at(DT_EFORMAT, store->name, NULL, "no zarr.json, .zgroup or .zarray: "
+                       "not a Zarr store");
+}
+
+int dt__zarr_open_store(dt_tree **out, dt__store *store, dt_format fmt,
+                        const dt_open_opts *opts)
 {
     static const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
     dt__zreader *r;
@@ -901,42 +926,70 @@ int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
     size_t root;
     int rc;
 
-    if (!out || !path)
-        return dt__fail(DT_EINVAL, "dt__zarr_open: NULL argument");
+    if (!out || !store) {
+        dt__store_close(store);
+        return dt__fail(DT_EINVAL, "dt__zarr_open_store: NULL argument");
+    }
     *out = NULL;
     if (!opts)
         opts = &defaults;
-    r = dt__calloc(1, sizeof *r);
-    if (!r)
-        return DT_ENOMEM;
+    rc = fmt == DT_FORMAT_AUTO ? detect(store, &fmt) : DT_OK;
+    if (rc == DT_OK && fmt != DT_FORMAT_ZARR2 && fmt != DT_FORMAT_ZARR3)
+        rc = dt__fail_at(DT_EINVAL, store->name, NULL, "format %s is not a Zarr format",
+                         dt_format_name(fmt));
+    r = rc == DT_OK ? dt__calloc(1, sizeof *r) : NULL;
+    if (!r) {
+        dt__store_close(store);
+        return rc < 0 ? rc : DT_ENOMEM;
+    }
+    r->store = store;
     r->limits = opts->limits;
     r->threads = opts->threads;
     pthread_mutex_init(&r->pool_lock, NULL);
     r->v3 = fmt == DT_FORMAT_ZARR3;
-    rc = dt__store_dir_open(&r->store, path, &opts->limits, 0);
-    if (rc == DT_OK)
-        rc = r->v3 ? open_v3(r) : open_v2(r);
+    rc = r->v3 ? open_v3(r) : open_v2(r);
     if (rc == DT_OK)
         rc = add_group(r, DT__ZNONE, "", r->root_doc ? json_object_get(r->root_doc) : NULL,
                        &root);
     if (rc == DT_OK)
         rc = dt_tree_new(&tree);
     if (rc == DT_OK)
-        rc = dt__tree_begin_load(tree, opts, fmt, path);
+        rc = dt__tree_begin_load(tree, opts, fmt, store->name);
     if (rc < 0) {
+        char *name = dt__strdup(store->name);
+
         dt_tree_free(tree);
         reader_free(r);
-        return dt__err_locate(rc, path, NULL);
+        rc = dt__err_locate(rc, name, NULL);
+        free(name);
+        return rc;
     }
     /* the tree owns the reader (and the store) from here; sources borrow
-     * the store, and the tree frees the backend after them */
+     * the reader, and the tree frees the backend after them */
     dt__tree_set_backend(tree, r, reader_free);
     dt__node_set_loader(dt_tree_root(tree), load_group, r->g[root], NULL);
     rc = dt__tree_end_load(tree);
     if (rc < 0) {
         dt_tree_free(tree);
-        return dt__err_locate(rc, path, NULL);
+        return rc;
     }
     *out = tree;
     return DT_OK;
+}
+
+int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
+                  const dt_open_opts *opts)
+{
+    static const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
+    dt__store *store = NULL;
+    int rc;
+
+    if (!out || !path)
+        return dt__fail(DT_EINVAL, "dt__zarr_open: NULL argument");
+    *out = NULL;
+    rc = dt__store_dir_open(&store, path, &(opts ? opts : &defaults)->limits, 0);
+    if (rc < 0)
+        return rc;
+    rc = dt__zarr_open_store(out, store, fmt, opts);
+    return rc < 0 ? dt__err_locate(rc, path, NULL) : DT_OK;
 }
