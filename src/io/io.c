@@ -132,8 +132,7 @@ int dt_tree_open(dt_tree **out, const char *path, const dt_open_opts *opts)
         break;
     case DT_FORMAT_ZARR2:
     case DT_FORMAT_ZARR3:
-        rc = dt__fail_at(DT_EUNSUPPORTED, path, NULL, "reading %s stores is not "
-                         "implemented yet", dt_format_name(fmt));
+        rc = dt__zarr_open(out, path, fmt, opts);
         break;
     default:
         rc = dt__fail_at(DT_EINVAL, path, NULL, "unknown format code %d", (int)fmt);

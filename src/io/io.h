@@ -15,6 +15,15 @@ int dt__io_detect(dt_format *out, const char *path);
  * public API between dt__tree_begin_load and dt__tree_end_load. */
 int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts);
 int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+/* Zarr v2 and v3 directory stores (fmt: DT_FORMAT_ZARR2 or ZARR3). */
+int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
+                  const dt_open_opts *opts);
+/* The same over any store (src/store/store.h), which the tree takes over,
+ * also on failure; fmt DT_FORMAT_AUTO: zarr.json means v3, .zgroup,
+ * .zarray or .zmetadata v2. The store's name is the tree's source. */
+struct dt__store;
+int dt__zarr_open_store(dt_tree **out, struct dt__store *store, dt_format fmt,
+                        const dt_open_opts *opts);
 
 /* Writers. */
 int dt__yaml_write(const dt_tree *tree, const char *path,
@@ -80,6 +89,10 @@ const dt_limits *dt__tree_limits(const dt_tree *tree);
  * ancestors. free_ctx(ctx) runs when the group goes. */
 void dt__node_set_loader(dt_node *node, int (*load)(dt_node *node, void *ctx),
                          void *ctx, void (*free_ctx)(void *ctx));
+/* The inner chunk shape of a sharded Zarr v3 array (its chunks are the
+ * shards); ndim values, or NULL to clear. */
+int dt__var_set_inner_chunks(dt_var *var, const uint64_t *inner);
+const uint64_t *dt__var_inner_chunks(const dt_var *var);
 /* Note how the file links to a variable (dt_var_link); NULL clears. */
 int dt__var_set_link(dt_var *var, const char *text);
 /* Set a reserved attribute anyway (readers keep e.g. _FillValue as it is). */

@@ -401,11 +401,14 @@ static void put_attr_value(dt__buf *b, const dt_attr *a)
     if (c == DT_JSON) {
         struct json_tokener *tok = json_tokener_new_ex(64);
         const char *text = (const char *)v;
-        struct json_object *j = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+        /* the length takes the NUL: it is what ends a bare number or true */
+        struct json_object *j = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text) + 1)
+                                    : NULL;
 
-        if (j) {
-            put_json(b, j, 0);
-            json_object_put(j);
+        if (j || (tok && json_tokener_get_error(tok) == json_tokener_success)) {
+            put_json(b, j, 0); /* json-c parses null as a NULL object */
+            if (j)
+                json_object_put(j);
         } else if (strcmp(text, "NaN") == 0) {
             dt__buf_puts(b, ".nan");
         } else if (strcmp(text, "Infinity") == 0) {
@@ -652,6 +655,12 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
     else
         dt__buf_puts(b, "null");
     dt__buf_putc(b, '\n');
+    if (dt__var_inner_chunks(v)) {
+        pad(b, indent + 1);
+        dt__buf_puts(b, "inner_chunks: ");
+        put_u64_list(b, dt__var_inner_chunks(v), ndim);
+        dt__buf_putc(b, '\n');
+    }
     pad(b, indent + 1);
     dt__buf_puts(b, "codecs: [");
     for (size_t i = 0; i < dt_var_codec_count(v); i++) {
@@ -696,8 +705,11 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
     dt__buf_init(&head);
     dt__buf_init(&values);
     rc = stream_var(v, digest, &head, o->values ? &values : NULL);
-    if (rc < 0 && rc != DT_ENOMEM) {
-        /* a variable that cannot be read is listed with its error */
+    if (rc == DT_ETYPE) {
+        /* a variable of a type libdtree cannot read (compound, vlen, ...)
+         * is listed with its error; any other failure (damaged data, a
+         * codec nobody knows, a limit) means the file cannot be described
+         * and fails the manifest with that error */
         pad(b, indent + 1);
         dt__buf_puts(b, "expect: \"error\"\n");
         pad(b, indent + 1);
@@ -729,9 +741,15 @@ static int put_var(out *o, dt__buf *b, const dt_var *v, int indent)
 static int put_group(out *o, dt__buf *b, const dt_node *n, int indent)
 {
     char *path = NULL;
-    size_t nd = dt_node_dim_count(n), nv = dt_node_var_count(n);
+    size_t nd, nv;
     int rc;
 
+    /* a lazy group that cannot be loaded would otherwise list as empty */
+    rc = dt_node_load(n);
+    if (rc < 0)
+        return rc;
+    nd = dt_node_dim_count(n);
+    nv = dt_node_var_count(n);
     rc = dt_node_path(&path, n);
     if (rc < 0)
         return rc;

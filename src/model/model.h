@@ -45,6 +45,7 @@ struct dt_var {
     uint64_t *shape;
     char **dims;
     uint64_t *chunks;      /* NULL: contiguous */
+    uint64_t *inner_chunks; /* Zarr v3 sharding: the inner chunk shape */
     void *fill;            /* one element, or NULL */
     int is_coord;
     int big_endian;

@@ -34,6 +34,7 @@ void dt__var_free(dt_var *v)
     free(v->dims);
     free(v->shape);
     free(v->chunks);
+    free(v->inner_chunks);
     for (size_t i = 0; i < v->ncodecs; i++)
         free(v->codecs[i]);
     free(v->codecs);
@@ -442,6 +443,27 @@ int dt_var_set_chunks(dt_var *var, const uint64_t *chunks)
     free(var->chunks);
     var->chunks = c;
     return DT_OK;
+}
+
+int dt__var_set_inner_chunks(dt_var *var, const uint64_t *inner)
+{
+    uint64_t *c = NULL;
+
+    if (inner) {
+        c = dt__malloc((var->ndim ? var->ndim : 1) * sizeof *c);
+        if (!c)
+            return DT_ENOMEM;
+        if (var->ndim)
+            memcpy(c, inner, var->ndim * sizeof *c);
+    }
+    free(var->inner_chunks);
+    var->inner_chunks = c;
+    return DT_OK;
+}
+
+const uint64_t *dt__var_inner_chunks(const dt_var *var)
+{
+    return var ? var->inner_chunks : NULL;
 }
 
 int dt_var_set_fill(dt_var *var, const void *value)
@@ -1081,6 +1103,8 @@ int dt__var_copy(dt_var **out, const dt_var *src, dt_node *dst)
         rc = dt__attrs_copy(&v->attrs, &src->attrs);
     if (rc == DT_OK && src->chunks)
         rc = dt_var_set_chunks(v, src->chunks);
+    if (rc == DT_OK && src->inner_chunks)
+        rc = dt__var_set_inner_chunks(v, src->inner_chunks);
     if (rc == DT_OK && src->fill)
         rc = dt_var_set_fill(v, src->fill);
     for (size_t i = 0; i < src->ncodecs && rc == DT_OK; i++)

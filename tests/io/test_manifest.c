@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dtree.h"
+#include "io/io.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -331,6 +332,119 @@ START_TEST(read_error_listed)
 }
 END_TEST
 
+/* Any other read failure (damage, an unknown codec, a limit) fails the
+ * whole manifest with the source's message: the file cannot be described. */
+static int damaged_read(void *ctx, const dt_var *var, const uint64_t *start,
+                        const uint64_t *count, const uint64_t *stride, void *buf)
+{
+    (void)ctx; (void)var; (void)start; (void)count; (void)stride; (void)buf;
+    return dt__fail(DT_EFORMAT, "chunk (0): 12 bytes where 32 are due");
+}
+
+START_TEST(read_damage_fails)
+{
+    static const dt_source_ops bad = {1, damaged_read, NULL, NULL};
+    dt_tree *t = tu_tree("/g", NULL);
+    dt_node *g = NULL;
+    const char *dims[] = {"x"};
+    uint64_t n = 8;
+    dt_var *v;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp;
+
+    ck_assert_int_eq(dt_node_lookup(&g, dt_tree_root(t), "/g"), DT_OK);
+    ck_assert_int_eq(dt_node_add_var(&v, g, "a", DT_INT32, 1, dims, &n), DT_OK);
+    ck_assert_int_eq(dt_var_set_source(v, &bad, NULL), DT_OK);
+    fp = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(fp);
+    tu_assert_rc(dt_tree_manifest(t, fp, NULL), DT_EFORMAT,
+                 "/g/a: chunk (0): 12 bytes where 32 are due");
+    fclose(fp);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
+/* Zarr attributes are JSON values kept as text; bare numbers, booleans and
+ * null print as themselves, not as strings. */
+static const struct {
+    const char *json, *want;
+} json_attrs[] = {
+    {"3", "{type: \"json\", value: 3}"},
+    {"0.5", "{type: \"json\", value: 0.5}"},
+    {"-1", "{type: \"json\", value: -1}"},
+    {"true", "{type: \"json\", value: true}"},
+    {"null", "{type: \"json\", value: null}"},
+    {"NaN", "{type: \"json\", value: .nan}"},
+    {"18446744073709551615", "{type: \"json\", value: 18446744073709551615}"},
+    {"\"text\"", "{type: \"json\", value: \"text\"}"},
+    {"[1, 2.5, null]", "{type: \"json\", value: [1, 2.5, null]}"},
+    {"{\"k\": false}", "{type: \"json\", value: {\"k\": false}}"},
+};
+
+START_TEST(json_attr_row)
+{
+    dt_tree *t = tu_tree(NULL);
+    char *text;
+
+    tu_assert_ok(dt_attrs_set(dt_node_attrs(dt_tree_root(t)), "a", DT_JSON, 1,
+                              json_attrs[_i].json, DT_ATTR_SCALAR));
+    text = manifest_of(t, 0);
+    ck_assert_msg(strstr(text, json_attrs[_i].want), "want %s in\n%s", json_attrs[_i].want,
+                  text);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
+/* A group whose metadata cannot be loaded fails the manifest, rather than
+ * listing as an empty group. */
+static int failing_load(dt_node *node, void *ctx)
+{
+    (void)node;
+    (void)ctx;
+    return dt__fail_at(DT_EFORMAT, "s.zarr", "a/.zarray", "not valid JSON");
+}
+
+START_TEST(group_load_failure_fails)
+{
+    dt_tree *t = tu_tree("/g", NULL);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp;
+
+    dt__node_set_loader(tu_node(t, "/g"), failing_load, NULL, NULL);
+    fp = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(fp);
+    tu_assert_rc(dt_tree_manifest(t, fp, NULL), DT_EFORMAT, "s.zarr: a/.zarray: not valid JSON");
+    fclose(fp);
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
+/* A sharded Zarr array lists its inner chunks beside its chunks (shards). */
+START_TEST(inner_chunks_listed)
+{
+    dt_tree *t = tu_tree(NULL);
+    const char *dims[] = {"y", "x"};
+    uint64_t shape[] = {7, 11}, shards[] = {4, 6}, inner[] = {2, 3};
+    dt_var *v;
+    char *text;
+
+    ck_assert_int_eq(dt_node_add_var(&v, dt_tree_root(t), "values", DT_INT32, 2, dims, shape),
+                     DT_OK);
+    ck_assert_int_eq(dt_var_set_chunks(v, shards), DT_OK);
+    ck_assert_int_eq(dt__var_set_inner_chunks(v, inner), DT_OK);
+    text = manifest_of(t, 0);
+    ck_assert_ptr_nonnull(strstr(text, "chunks: [4, 6]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "inner_chunks: [2, 3]\n"));
+    free(text);
+    dt_tree_free(t);
+}
+END_TEST
+
 static Suite *manifest_suite(void)
 {
     Suite *s = suite_create("manifest");
@@ -343,6 +457,10 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, digest_slabs);
     tcase_add_test(tc, yaml_round_trip);
     tcase_add_test(tc, read_error_listed);
+    tcase_add_test(tc, read_damage_fails);
+    tcase_add_test(tc, inner_chunks_listed);
+    tcase_add_test(tc, group_load_failure_fails);
+    tcase_add_loop_test(tc, json_attr_row, 0, sizeof json_attrs / sizeof *json_attrs);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -100,6 +100,7 @@ START_TEST(structure)
         "            shape: [4]\n"
         "            dims: [time]\n"
         "            chunks: [4]\n"
+        "            inner_chunks: [2]\n"
         "            codecs: [shuffle, zlib]\n"
         "            fill_value: .nan\n"
         "            attrs: {units: {type: string, value: \"days since 2000-01-01\"}}\n"
@@ -173,6 +174,8 @@ START_TEST(structure)
     ck_assert_str_eq(dt_var_dim(v, 0), "time");
     ck_assert_ptr_nonnull(dt_var_chunks(v));
     ck_assert_uint_eq(dt_var_chunks(v)[0], 4);
+    ck_assert_ptr_nonnull(dt__var_inner_chunks(v));
+    ck_assert_uint_eq(dt__var_inner_chunks(v)[0], 2);
     ck_assert_uint_eq(dt_var_codec_count(v), 2);
     ck_assert_str_eq(dt_var_codec(v, 0), "shuffle");
     ck_assert_str_eq(dt_var_codec(v, 1), "zlib");
@@ -729,6 +732,10 @@ static const struct {
      {"attribute \"a\": shape[0] must be a non-negative integer", NULL}},
     {"      /: {vars: {v: {dtype: int8, shape: [2], dims: [x], chunks: [0]}}}\n", 0,
      DT_EFORMAT, "/v", {"chunks[0] is 0, a chunk size is at least 1", NULL}},
+    {"      /: {vars: {v: {dtype: int8, shape: [2], dims: [x], inner_chunks: [0]}}}\n", 0,
+     DT_EFORMAT, "/v", {"inner_chunks[0] is 0, a chunk size is at least 1", NULL}},
+    {"      /: {vars: {v: {dtype: int8, shape: [2], dims: [x], inner_chunks: [1, 1]}}}\n",
+     0, DT_EFORMAT, "/v", {"inner_chunks has 2 sizes, shape has 1", NULL}},
     {"      /: {vars: {v: {dtype: int8, shape: [2, 2], dims: [x, x]}}}\n", 0,
      DT_EFORMAT, "/v", {"dims names \"x\" twice", NULL}},
     {"      /: {dims: {x: 2}, vars: {v: {dtype: int8, shape: [3], dims: [x]}}}\n", 0,

@@ -1310,7 +1310,7 @@ static int load_var(yr *r, dt_node *node, const yaml_node_t *key,
                     const char *name, const yaml_node_t *spec)
 {
     yaml_node_t *n_dtype, *n_shape, *n_dims, *n_chunks, *n_codecs, *n_fill,
-                *n_attrs, *n_order, *n_enum, *n_coord, *n_values;
+                *n_attrs, *n_order, *n_enum, *n_coord, *n_values, *n_inner;
     uint64_t *shape = NULL, *chunks = NULL;
     const char **dims = NULL, *tstr;
     size_t ndim = 0, nchunks = 0;
@@ -1339,6 +1339,8 @@ static int load_var(yr *r, dt_node *node, const yaml_node_t *key,
         rc = map_get(r, spec, "chunks", &n_chunks);
     if (rc == DT_OK)
         rc = map_get(r, spec, "codecs", &n_codecs);
+    if (rc == DT_OK)
+        rc = map_get(r, spec, "inner_chunks", &n_inner);
     if (rc == DT_OK)
         rc = map_get(r, spec, "fill_value", &n_fill);
     if (rc == DT_OK)
@@ -1445,6 +1447,27 @@ static int load_var(yr *r, dt_node *node, const yaml_node_t *key,
             rc = yr_locate(r, n_chunks, rc);
             goto out;
         }
+    }
+    if (n_inner && !is_null(n_inner)) {
+        /* a sharded Zarr array's inner chunks (its chunks are the shards) */
+        rc = expect_seq(r, n_inner, "inner_chunks");
+        if (rc == DT_OK && seq_len(n_inner) != ndim)
+            rc = yr_fail(r, n_inner, DT_EFORMAT, "inner_chunks has %zu sizes, shape has %zu",
+                         seq_len(n_inner), ndim);
+        if (rc == DT_OK)
+            rc = get_u64_list(r, n_inner, "inner_chunks", chunks, ndim, &nchunks);
+        for (size_t i = 0; rc == DT_OK && i < nchunks; i++) {
+            if (chunks[i] == 0)
+                rc = yr_fail(r, seq_item(r, n_inner, i), DT_EFORMAT,
+                             "inner_chunks[%zu] is 0, a chunk size is at least 1", i);
+        }
+        if (rc == DT_OK) {
+            rc = dt__var_set_inner_chunks(var, chunks);
+            if (rc < 0)
+                rc = yr_locate(r, n_inner, rc);
+        }
+        if (rc < 0)
+            goto out;
     }
     if (n_codecs && !is_null(n_codecs)) {
         rc = expect_seq(r, n_codecs, "codecs");

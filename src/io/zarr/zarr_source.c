@@ -1,0 +1,785 @@
+/* zarr_source.c: the lazy source behind a Zarr array: a read works out the
+ * chunks (or shards and inner chunks) its selection touches, fetches and
+ * decodes each once, and copies the selected elements; missing chunks read
+ * as the fill value. A sharded read fetches a shard's index and only the
+ * inner chunks it needs, with byte ranges. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zarr_internal.h"
+
+typedef struct zsrc {
+    dt__zreader *r;       /* the tree's backend: freed after the sources */
+    dt__store *store;     /* r's */
+    dt__zarray *a;
+} zsrc;
+
+/* One read: the selection, the output and where messages point. */
+typedef struct zread {
+    const zsrc *s;
+    const dt__zarray *a;
+    const uint64_t *start, *stride;
+    uint64_t count[DT_MAX_RANK];
+    uint64_t ostride[DT_MAX_RANK];   /* output strides, in elements */
+    size_t es;
+    int strings;
+    unsigned char *buf;
+    char *path;                       /* the variable, for messages */
+} zread;
+
+/* ------------------------------------------------------------------------ */
+/* Walking the units (chunks, shards, inner chunks) a selection touches     */
+
+/* Per axis, the selection indices k in [lo, hi] fall into units of length
+ * U: the current unit u holds k0..k1. */
+typedef struct unit_iter {
+    size_t ndim;
+    const uint64_t *start, *stride, *U;
+    uint64_t lo[DT_MAX_RANK], hi[DT_MAX_RANK];
+    uint64_t k0[DT_MAX_RANK], k1[DT_MAX_RANK], u[DT_MAX_RANK];
+    int done;
+} unit_iter;
+
+static void axis_at(unit_iter *it, size_t d, uint64_t k)
+{
+    uint64_t idx = it->start[d] + k * it->stride[d], last, kend;
+
+    it->k0[d] = k;
+    it->u[d] = idx / it->U[d];
+    /* the last array index of the unit, then the last k at or before it */
+    if (dt__mul_u64(&last, it->u[d] + 1, it->U[d]))
+        last = UINT64_MAX;
+    else
+        last -= 1;
+    kend = (last - it->start[d]) / it->stride[d];
+    it->k1[d] = kend < it->hi[d] ? kend : it->hi[d];
+}
+
+static void iter_begin(unit_iter *it)
+{
+    it->done = 0;
+    for (size_t d = 0; d < it->ndim; d++) {
+        if (it->lo[d] > it->hi[d]) {
+            it->done = 1;
+            return;
+        }
+        axis_at(it, d, it->lo[d]);
+    }
+}
+
+static void iter_next(unit_iter *it)
+{
+    for (size_t d = it->ndim; d-- > 0;) {
+        if (it->k1[d] < it->hi[d]) {
+            axis_at(it, d, it->k1[d] + 1);
+            for (size_t e = d + 1; e < it->ndim; e++)
+                axis_at(it, e, it->lo[e]);
+            return;
+        }
+    }
+    it->done = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Copying                                                                  */
+
+/* Copy the selected elements of the current unit of `it` from `unit` (its
+ * decoded array: C order over U; NULL: the fill value) into the output. */
+static int copy_unit(const zread *r, const unit_iter *it, const unsigned char *unit)
+{
+    size_t nd = r->a->ndim, es = r->es;
+    uint64_t ustride[DT_MAX_RANK], k[DT_MAX_RANK];
+    const unsigned char *fill = r->a->fill;
+    static const unsigned char zeros[32];
+    static char empty[] = "";
+
+    for (size_t d = nd; d-- > 0;)
+        ustride[d] = d + 1 < nd ? ustride[d + 1] * it->U[d + 1] : 1;
+    for (size_t d = 0; d < nd; d++)
+        k[d] = it->k0[d];
+    for (;;) {
+        uint64_t src = 0, dst = 0;
+        size_t inner = nd - 1;
+        uint64_t n = it->k1[inner] - it->k0[inner] + 1;
+
+        for (size_t d = 0; d < nd; d++) {
+            uint64_t kk = d == inner ? it->k0[d] : k[d];
+
+            src += (r->start[d] + kk * r->stride[d] - it->u[d] * it->U[d]) * ustride[d];
+            dst += kk * r->ostride[d];
+        }
+        if (r->strings) {
+            char **out = (char **)r->buf + dst;
+
+            for (uint64_t i = 0; i < n; i++) {
+                const char *from;
+
+                if (unit)
+                    from = ((char *const *)unit)[src + i * r->stride[inner]];
+                else
+                    from = fill ? *(char *const *)fill : empty;
+                out[i] = dt__strdup(from ? from : "");
+                if (!out[i])
+                    return DT_ENOMEM;
+            }
+        } else if (unit && r->stride[inner] == 1) {
+            memcpy(r->buf + dst * es, unit + src * es, (size_t)n * es);
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                const unsigned char *from = unit ? unit + (src + i * r->stride[inner]) * es
+                                                 : fill ? fill : NULL;
+
+                if (from)
+                    memcpy(r->buf + (dst + i) * es, from, es);
+                else if (es <= sizeof zeros)
+                    memcpy(r->buf + (dst + i) * es, zeros, es);
+                else
+                    memset(r->buf + (dst + i) * es, 0, es);
+            }
+        }
+        /* odometer over the outer axes of the unit's part of the selection */
+        {
+            size_t d = inner;
+
+            while (d-- > 0) {
+                if (++k[d] <= it->k1[d])
+                    break;
+                k[d] = it->k0[d];
+            }
+            if (d == SIZE_MAX)
+                return DT_OK;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Keys and messages                                                        */
+
+static char *chunk_key_sep(const dt__zarray *a, const uint64_t *idx, char sep)
+{
+    dt__buf b;
+
+    dt__buf_init(&b);
+    dt__buf_puts(&b, a->prefix);
+    if (a->ndim == 0) {
+        dt__buf_puts(&b, a->key_c ? "c" : "0");
+        return dt__buf_take(&b);
+    }
+    if (a->key_c)
+        dt__buf_printf(&b, "c%c", sep);
+    for (size_t d = 0; d < a->ndim; d++)
+        dt__buf_printf(&b, "%s%" PRIu64, d ? (sep == '/' ? "/" : ".") : "", idx[d]);
+    return dt__buf_take(&b);
+}
+
+static char *chunk_key(const dt__zarray *a, const uint64_t *idx)
+{
+    int seen = a->sep_seen;
+
+    return chunk_key_sep(a, idx, seen ? (char)seen : a->sep);
+}
+
+/* Get a chunk's bytes. A v2 array that does not name its separator has
+ * '.' keys, or '/' ones from an old nested store: the first chunk found
+ * settles which, for every later read. */
+static int get_chunk(const zread *r, const uint64_t *idx, char **key, dt__bytes *raw)
+{
+    dt__zarray *a = (dt__zarray *)r->a;
+    int rc;
+
+    *key = chunk_key(a, idx);
+    if (!*key)
+        return DT_ENOMEM;
+    rc = dt__store_get(r->s->store, *key, raw);
+    if (rc == DT_OK && a->sep_guess && !a->sep_seen)
+        a->sep_seen = a->sep;
+    if (rc != DT_ENOTFOUND || !a->sep_guess || a->sep_seen || a->ndim < 2)
+        return rc;
+    dt_error_clear();
+    free(*key);
+    *key = chunk_key_sep(a, idx, '/');
+    if (!*key)
+        return DT_ENOMEM;
+    rc = dt__store_get(r->s->store, *key, raw);
+    if (rc == DT_OK)
+        a->sep_seen = '/';
+    return rc;
+}
+
+/* "chunk (3, 0) at a/3.0" */
+static char *unit_what(const char *kind, const uint64_t *idx, size_t nd, const char *key)
+{
+    dt__buf b;
+
+    dt__buf_init(&b);
+    dt__buf_printf(&b, "%s (", kind);
+    for (size_t d = 0; d < nd; d++)
+        dt__buf_printf(&b, "%s%" PRIu64, d ? ", " : "", idx[d]);
+    dt__buf_printf(&b, ")%s%s", key ? " at " : "", key ? key : "");
+    return dt__buf_take(&b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Decoding                                                                 */
+
+static int decode_shard_full(const dt__zshard *sh, const dt__bytes *bytes,
+                             const dt__array_spec *spec, const unsigned char *fill,
+                             dt__bytes *out, const dt__codec_ctx *ctx);
+
+/* Stored bytes -> a chunk array through a chain, whose array-to-bytes step
+ * may be a nested shard. Consumes *raw. */
+static int decode_unit(const dt__codec_chain *ch, const dt__zshard *nested, dt__bytes *raw,
+                       const unsigned char *fill, dt__bytes *out, const dt__codec_ctx *ctx)
+{
+    dt__bytes sb = {NULL, 0}, arr = {NULL, 0};
+    int rc;
+
+    if (!nested)
+        return dt__chain_decode(ch, raw, out, ctx);
+    rc = dt__chain_decode_bytes(ch, raw, &sb, ctx);
+    if (rc < 0)
+        return rc;
+    rc = decode_shard_full(nested, &sb, dt__chain_serial_spec(ch), fill, &arr, ctx);
+    dt__bytes_free(&sb);
+    if (rc < 0)
+        return rc;
+    return dt__chain_decode_array(ch, &arr, out, ctx);
+}
+
+/* A shard's index: ninner (offset, nbytes) pairs, checked against the
+ * crc32c and the shard's size; missing inner chunks are UINT64_MAX twice. */
+static int parse_index(const dt__zshard *sh, const unsigned char *p, uint64_t total,
+                       uint64_t **out, const dt__codec_ctx *ctx)
+{
+    uint64_t n = sh->ninner, *e;
+
+    *out = NULL;
+    if (sh->index_crc) {
+        uint32_t stored = (uint32_t)p[16 * n] | (uint32_t)p[16 * n + 1] << 8 |
+                          (uint32_t)p[16 * n + 2] << 16 | (uint32_t)p[16 * n + 3] << 24;
+        uint32_t computed = dt__crc32c(0, p, (size_t)(16 * n));
+
+        if (stored != computed)
+            return dt__codec_fail(ctx, DT_EFORMAT, "the shard index's crc32c does not match "
+                                  "(stored 0x%08" PRIx32 ", computed 0x%08" PRIx32 "): the "
+                                  "shard is damaged", stored, computed);
+    }
+    e = dt__malloc((size_t)(2 * n) * sizeof *e);
+    if (!e)
+        return DT_ENOMEM;
+    for (uint64_t i = 0; i < 2 * n; i++) {
+        uint64_t v = 0;
+
+        for (int b = 0; b < 8; b++)
+            v |= (uint64_t)p[8 * i + (sh->index_big ? 7 - b : b)] << (8 * b);
+        e[i] = v;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t off = e[2 * i], len = e[2 * i + 1], end;
+
+        if (off == UINT64_MAX && len == UINT64_MAX)
+            continue;
+        if (dt__add_u64(&end, off, len) || end > total) {
+            int rc = dt__codec_fail(ctx, DT_EFORMAT, "the index puts inner chunk %" PRIu64
+                                    " at offset %" PRIu64 " with %" PRIu64 " bytes, outside "
+                                    "the shard's %" PRIu64 " bytes: the shard is damaged",
+                                    i, off, len, total);
+            free(e);
+            return rc;
+        }
+    }
+    *out = e;
+    return DT_OK;
+}
+
+/* Fill the NULL strings of a decoded string array with the fill text. */
+static int fill_strings(dt__bytes *arr, const unsigned char *fill)
+{
+    char **s = (char **)arr->data;
+    const char *f = fill ? *(char *const *)fill : "";
+
+    for (size_t i = 0; i < arr->len / sizeof *s; i++) {
+        if (!s[i]) {
+            s[i] = dt__strdup(f ? f : "");
+            if (!s[i])
+                return DT_ENOMEM;
+        }
+    }
+    return DT_OK;
+}
+
+/* A whole shard held in memory (nested sharding, or codecs around the
+ * sharding codec): every inner chunk decoded into the shard's array. */
+static int decode_shard_full(const dt__zshard *sh, const dt__bytes *bytes,
+                             const dt__array_spec *spec, const unsigned char *fill,
+                             dt__bytes *out, const dt__codec_ctx *ctx)
+{
+    uint64_t n, *ent = NULL, istride[DT_MAX_RANK], sstride[DT_MAX_RANK];
+    size_t es = spec->elem_size;
+    const unsigned char *index;
+    dt__array_spec ispec = *spec;
+    int strings = DT_TYPE_CLASS(spec->type) == DT_STRING, rc;
+
+    out->data = NULL;
+    out->len = 0;
+    if (bytes->len < sh->index_bytes)
+        return dt__codec_fail(ctx, DT_EFORMAT, "a shard of %zu bytes cannot hold its index "
+                              "of %" PRIu64, bytes->len, sh->index_bytes);
+    index = sh->index_at_start ? bytes->data : bytes->data + bytes->len - sh->index_bytes;
+    rc = parse_index(sh, index, bytes->len, &ent, ctx);
+    if (rc < 0)
+        return rc;
+    rc = dt__spec_nelems(&n, spec);
+    if (rc == DT_OK)
+        rc = dt__codec_alloc(out, n * es, "sharding_indexed", ctx);
+    if (rc < 0) {
+        free(ent);
+        return rc;
+    }
+    if (strings)
+        memset(out->data, 0, out->len);
+    else
+        for (uint64_t i = 0; i < n; i++)
+            fill ? memcpy(out->data + i * es, fill, es) : memset(out->data + i * es, 0, es);
+    memcpy(ispec.shape, sh->inner, sh->ndim * sizeof *sh->inner);
+    for (size_t d = sh->ndim; d-- > 0;) {
+        istride[d] = d + 1 < sh->ndim ? istride[d + 1] * sh->inner[d + 1] : 1;
+        sstride[d] = d + 1 < sh->ndim ? sstride[d + 1] * spec->shape[d + 1] : 1;
+    }
+    for (uint64_t c = 0; c < sh->ninner && rc == DT_OK; c++) {
+        uint64_t pos[DT_MAX_RANK], rest = c, m, q[DT_MAX_RANK] = {0};
+        dt__bytes raw, arr = {NULL, 0};
+
+        if (ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX)
+            continue;
+        for (size_t d = sh->ndim; d-- > 0;) {
+            pos[d] = rest % sh->per[d];
+            rest /= sh->per[d];
+        }
+        raw.len = (size_t)ent[2 * c + 1];
+        raw.data = dt__malloc(raw.len ? raw.len : 1);
+        if (!raw.data) {
+            rc = DT_ENOMEM;
+            break;
+        }
+        memcpy(raw.data, bytes->data + ent[2 * c], raw.len);
+        rc = decode_unit(&sh->chain, sh->nested, &raw, fill, &arr, ctx);
+        if (rc < 0)
+            break;
+        rc = dt__spec_nelems(&m, &ispec);
+        /* place the inner chunk: element q of it goes to pos*inner + q */
+        for (uint64_t i = 0; rc == DT_OK && i < m; i++) {
+            uint64_t dst = 0, src = 0;
+
+            for (size_t d = 0; d < sh->ndim; d++) {
+                dst += (pos[d] * sh->inner[d] + q[d]) * sstride[d];
+                src += q[d] * istride[d];
+            }
+            memcpy(out->data + dst * es, arr.data + src * es, es);
+            if (strings)
+                ((char **)arr.data)[src] = NULL; /* moved */
+            for (size_t d = sh->ndim; d-- > 0;) {
+                if (++q[d] < sh->inner[d])
+                    break;
+                q[d] = 0;
+            }
+        }
+        dt__array_free(&arr, &ispec);
+    }
+    free(ent);
+    if (rc == DT_OK && strings)
+        rc = fill_strings(out, fill);
+    if (rc < 0)
+        dt__array_free(out, spec);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                  */
+
+static int read_fail(const zread *r, int code, const char *fmt, ...) DT__PRINTF(3, 4);
+
+static int read_fail(const zread *r, int code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return dt__fail_at(code, r->s->store->name, r->path, "%s", msg);
+}
+
+/* Fetch and decode the chunk at grid index idx (whole, through the array's
+ * chain and possibly its shard codec). *got is 0 when it was never
+ * written. */
+static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *got)
+{
+    const dt__zarray *a = r->a;
+    char *key = NULL, *what = NULL;
+    dt__bytes raw = {NULL, 0};
+    dt__codec_ctx ctx;
+    int rc;
+
+    *got = 0;
+    rc = get_chunk(r, idx, &key, &raw);
+    if (rc == DT_ENOTFOUND) {
+        dt_error_clear();
+        free(key);
+        return DT_OK;
+    }
+    if (rc < 0) {
+        free(key);
+        return rc;
+    }
+    what = unit_what(a->shard ? "shard" : "chunk", idx, a->ndim, key);
+    ctx.file = r->s->store->name;
+    ctx.path = r->path;
+    ctx.what = what;
+    ctx.max_alloc = r->s->store->limits.max_alloc;
+    rc = what ? decode_unit(&a->chain, a->shard, &raw, a->fill, arr, &ctx) : DT_ENOMEM;
+    dt__bytes_free(&raw);
+    if (rc == DT_OK)
+        *got = 1;
+    free(what);
+    free(key);
+    return rc;
+}
+
+/* A batch of units (chunks, or inner chunks of one shard) to fetch,
+ * decode and copy, one job each: their parts of the output never overlap,
+ * so jobs run on the pool side by side. */
+typedef struct unit_pos {
+    uint64_t u[DT_MAX_RANK], k0[DT_MAX_RANK], k1[DT_MAX_RANK];
+} unit_pos;
+
+typedef struct batch {
+    const zread *r;
+    unit_iter it;            /* the level: axes, selection, unit shape */
+    dt__array_spec spec;     /* a decoded unit */
+    unit_pos *pos;
+    /* inner chunks of a shard */
+    const char *key, *what;  /* the shard's key, "shard KEY" */
+    const uint64_t *ent;     /* its index */
+    const uint64_t *shard_u; /* its place in the grid */
+} batch;
+
+static void unit_at(const batch *b, size_t i, unit_iter *it)
+{
+    *it = b->it;
+    memcpy(it->u, b->pos[i].u, it->ndim * sizeof *it->u);
+    memcpy(it->k0, b->pos[i].k0, it->ndim * sizeof *it->k0);
+    memcpy(it->k1, b->pos[i].k1, it->ndim * sizeof *it->k1);
+}
+
+/* A whole chunk (or shard read whole). */
+static int chunk_job(void *ud, size_t i)
+{
+    const batch *b = ud;
+    dt__bytes arr = {NULL, 0};
+    unit_iter it;
+    int got, rc;
+
+    unit_at(b, i, &it);
+    rc = read_chunk(b->r, it.u, &arr, &got);
+    if (rc == DT_OK)
+        rc = copy_unit(b->r, &it, got ? arr.data : NULL);
+    dt__array_free(&arr, &b->spec);
+    return rc;
+}
+
+/* One inner chunk of a shard whose index was read: its bytes by range. */
+static int inner_job(void *ud, size_t i)
+{
+    const batch *b = ud;
+    const zread *r = b->r;
+    const dt__zshard *sh = r->a->shard;
+    dt__bytes raw = {NULL, 0}, arr = {NULL, 0};
+    uint64_t c = 0, pos[DT_MAX_RANK];
+    dt__codec_ctx ctx;
+    char *iwhat, *both;
+    unit_iter it;
+    int rc;
+
+    unit_at(b, i, &it);
+    for (size_t d = 0; d < it.ndim; d++) {
+        pos[d] = it.u[d] - b->shard_u[d] * sh->per[d];
+        c = c * sh->per[d] + pos[d];
+    }
+    if (b->ent[2 * c] == UINT64_MAX && b->ent[2 * c + 1] == UINT64_MAX)
+        return copy_unit(r, &it, NULL);
+    rc = dt__store_get_range(r->s->store, b->key, b->ent[2 * c], b->ent[2 * c + 1], 0, &raw,
+                             NULL);
+    if (rc < 0)
+        return rc;
+    iwhat = unit_what("inner chunk", pos, it.ndim, NULL);
+    both = iwhat ? dt__aprintf("%s, %s", b->what, iwhat) : NULL;
+    free(iwhat);
+    if (!both) {
+        dt__bytes_free(&raw);
+        return DT_ENOMEM;
+    }
+    ctx.file = r->s->store->name;
+    ctx.path = r->path;
+    ctx.what = both;
+    ctx.max_alloc = r->s->store->limits.max_alloc;
+    rc = decode_unit(&sh->chain, sh->nested, &raw, r->a->fill, &arr, &ctx);
+    dt__bytes_free(&raw);
+    if (rc == DT_OK)
+        rc = copy_unit(r, &it, arr.data);
+    dt__array_free(&arr, &b->spec);
+    free(both);
+    return rc;
+}
+
+/* Run job over every unit of b->it, in batches that keep the pool's
+ * threads busy without decoding a large selection all at once. */
+static int run_units(batch *b, int (*job)(void *, size_t))
+{
+    dt__pool *pool = dt__zreader_pool(b->r->s->r);
+    size_t per = 4 * (size_t)dt__pool_threads(pool), n;
+    int rc = DT_OK;
+
+    b->pos = dt__malloc(per * sizeof *b->pos);
+    if (!b->pos)
+        return DT_ENOMEM;
+    for (iter_begin(&b->it); !b->it.done && rc == DT_OK;) {
+        for (n = 0; n < per && !b->it.done; n++, iter_next(&b->it)) {
+            memcpy(b->pos[n].u, b->it.u, b->it.ndim * sizeof *b->it.u);
+            memcpy(b->pos[n].k0, b->it.k0, b->it.ndim * sizeof *b->it.k0);
+            memcpy(b->pos[n].k1, b->it.k1, b->it.ndim * sizeof *b->it.k1);
+        }
+        rc = dt__pool_run(pool, n, job, b);
+    }
+    free(b->pos);
+    b->pos = NULL;
+    return rc;
+}
+
+static void batch_init(batch *b, const zread *r, const uint64_t *unit)
+{
+    memset(b, 0, sizeof *b);
+    b->r = r;
+    b->it.ndim = r->a->ndim;
+    b->it.start = r->start;
+    b->it.stride = r->stride;
+    b->it.U = unit;
+    for (size_t d = 0; d < r->a->ndim; d++)
+        b->it.hi[d] = r->count[d] - 1;
+    b->spec.type = r->a->type;
+    b->spec.elem_size = r->es;
+    b->spec.ndim = r->a->ndim;
+    memcpy(b->spec.shape, unit, r->a->ndim * sizeof *unit);
+}
+
+/* The chunks of an array without sharding, or whose shards must be read
+ * whole. */
+static int read_whole_units(const zread *r)
+{
+    batch b;
+
+    batch_init(&b, r, r->a->chunks);
+    return run_units(&b, chunk_job);
+}
+
+/* A sharded array read by parts: per shard, its index, then the inner
+ * chunks the selection touches, each by a byte range. */
+static int read_sharded(const zread *r)
+{
+    const dt__zarray *a = r->a;
+    const dt__zshard *sh = a->shard;
+    unit_iter outer;
+    int rc = DT_OK;
+
+    memset(&outer, 0, sizeof outer);
+    outer.ndim = a->ndim;
+    outer.start = r->start;
+    outer.stride = r->stride;
+    outer.U = a->chunks;
+    for (size_t d = 0; d < a->ndim; d++)
+        outer.hi[d] = r->count[d] - 1;
+    for (iter_begin(&outer); !outer.done && rc == DT_OK; iter_next(&outer)) {
+        char *key = chunk_key(a, outer.u), *what = NULL;
+        dt__bytes ib = {NULL, 0};
+        uint64_t total = 0, *ent = NULL;
+        dt__codec_ctx ctx;
+        batch b;
+
+        if (!key)
+            return DT_ENOMEM;
+        what = dt__aprintf("shard %s", key);
+        if (!what) {
+            free(key);
+            return DT_ENOMEM;
+        }
+        ctx.file = r->s->store->name;
+        ctx.path = r->path;
+        ctx.what = what;
+        ctx.max_alloc = r->s->store->limits.max_alloc;
+        rc = dt__store_get_range(r->s->store, key, 0, sh->index_bytes,
+                                 sh->index_at_start ? 0 : DT__STORE_SUFFIX, &ib, &total);
+        if (rc == DT_ENOTFOUND) {
+            /* a shard never written: all fill */
+            dt_error_clear();
+            rc = copy_unit(r, &outer, NULL);
+        } else {
+            if (rc == DT_EFORMAT)
+                rc = dt__codec_fail(&ctx, DT_EFORMAT, "%" PRIu64 " bytes cannot hold the "
+                                    "shard's index of %" PRIu64 " bytes", total,
+                                    sh->index_bytes);
+            if (rc == DT_OK)
+                rc = parse_index(sh, ib.data, total, &ent, &ctx);
+            if (rc == DT_OK) {
+                batch_init(&b, r, sh->inner);
+                memcpy(b.it.lo, outer.k0, a->ndim * sizeof *outer.k0);
+                memcpy(b.it.hi, outer.k1, a->ndim * sizeof *outer.k1);
+                b.key = key;
+                b.what = what;
+                b.ent = ent;
+                b.shard_u = outer.u;
+                rc = run_units(&b, inner_job);
+            }
+        }
+        dt__bytes_free(&ib);
+        free(ent);
+        free(what);
+        free(key);
+    }
+    return rc;
+}
+
+static int read_scalar(const zread *r)
+{
+    dt__bytes arr = {NULL, 0};
+    dt__array_spec spec;
+    unit_iter it;
+    int got, rc;
+
+    memset(&it, 0, sizeof it);
+    rc = read_chunk(r, NULL, &arr, &got);
+    if (rc < 0)
+        return rc;
+    memset(&spec, 0, sizeof spec);
+    spec.type = r->a->type;
+    spec.elem_size = r->es;
+    if (r->strings) {
+        const char *from = got ? ((char *const *)arr.data)[0]
+                               : r->a->fill ? *(char *const *)r->a->fill : "";
+
+        ((char **)r->buf)[0] = dt__strdup(from ? from : "");
+        rc = ((char **)r->buf)[0] ? DT_OK : DT_ENOMEM;
+    } else if (got) {
+        memcpy(r->buf, arr.data, r->es);
+    } else if (r->a->fill) {
+        memcpy(r->buf, r->a->fill, r->es);
+    } else {
+        memset(r->buf, 0, r->es);
+    }
+    dt__array_free(&arr, &spec);
+    return rc;
+}
+
+static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
+                    const uint64_t *count, const uint64_t *stride, void *buf)
+{
+    const zsrc *s = ctx;
+    const dt__zarray *a = s->a;
+    uint32_t cls = DT_TYPE_CLASS(a->type);
+    zread r;
+    uint64_t n = 1;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.a = a;
+    if (dt_var_path(&r.path, var) < 0)
+        return DT_ENOMEM;
+    if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || !dt_type_size(a->type)) {
+        char tn[32];
+
+        dt_type_name(tn, sizeof tn, a->type);
+        rc = read_fail(&r, DT_ETYPE, "variables of type %s cannot be read%s%s", tn,
+                       a->unreadable ? ": " : "", a->unreadable ? a->unreadable : "");
+        goto out;
+    }
+    if (a->unreadable) {
+        rc = read_fail(&r, a->unreadable_code, "%s", a->unreadable);
+        goto out;
+    }
+    if (dt_var_ndim(var) != a->ndim) {
+        rc = read_fail(&r, DT_EINVAL, "the selection has %zu dimensions, the array %zu",
+                       dt_var_ndim(var), a->ndim);
+        goto out;
+    }
+    r.es = dt_type_size(a->type);
+    r.strings = cls == DT_STRING;
+    r.buf = buf;
+    r.start = start;
+    r.stride = stride;
+    for (size_t d = 0; d < a->ndim; d++) {
+        r.count[d] = count[d];
+        if (stride[d] == 0) {
+            rc = read_fail(&r, DT_EINVAL, "stride 0 on axis %zu", d);
+            goto out;
+        }
+        if (dt__mul_u64(&n, n, count[d])) {
+            rc = read_fail(&r, DT_ELIMIT, "the selection overflows 64 bits");
+            goto out;
+        }
+    }
+    for (size_t d = a->ndim; d-- > 0;)
+        r.ostride[d] = d + 1 < a->ndim ? r.ostride[d + 1] * r.count[d + 1] : 1;
+    if (n == 0) {
+        rc = DT_OK;
+        goto out;
+    }
+    if (r.strings)
+        memset(buf, 0, (size_t)n * sizeof(char *));
+    if (a->ndim == 0)
+        rc = read_scalar(&r);
+    else if (a->shard && !a->chain.narray && !a->chain.nbytes)
+        rc = read_sharded(&r);
+    else
+        rc = read_whole_units(&r);
+    if (rc < 0 && r.strings) {
+        /* the caller gets nothing on failure: free what was copied */
+        for (uint64_t i = 0; i < n; i++) {
+            free(((char **)buf)[i]);
+            ((char **)buf)[i] = NULL;
+        }
+    }
+out:
+    free(r.path);
+    return rc;
+}
+
+static void src_free(void *ctx)
+{
+    zsrc *s = ctx;
+
+    if (!s)
+        return;
+    dt__zarray_free(s->a);
+    free(s);
+}
+
+static const dt_source_ops zarr_ops = {1, src_read, NULL, src_free};
+
+int dt__zarr_source_attach(dt_var *var, dt__zreader *r, dt__zarray *a)
+{
+    zsrc *s = dt__calloc(1, sizeof *s);
+
+    if (!s) {
+        dt__zarray_free(a);
+        return DT_ENOMEM;
+    }
+    s->r = r;
+    s->store = dt__zreader_store(r);
+    s->a = a;
+    return dt_var_set_source(var, &zarr_ops, s);
+}
