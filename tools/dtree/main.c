@@ -1,10 +1,15 @@
 /* main.c: the dtree command line: global options and subcommand dispatch. */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -166,6 +171,123 @@ int cli_open(dt_tree **out, const char *file, int keep_layout)
     return dt_tree_open(out, file, &o);
 }
 
+/* ---- isolation ----
+ * HDF5 itself crashes or loops on some damaged files (published CVEs that
+ * Debian's HDF5 1.10.8 still has). So the command runs in a child process
+ * with a CPU-time limit; when the child dies from a signal, the parent says
+ * which file did it, in one line, and exits 1 instead of dying too.
+ * DTREE_ISOLATE=0 runs in-process (for debuggers); DTREE_CPU_LIMIT sets the
+ * limit in seconds (default 600, 0: none). */
+
+static const struct { int sig; const char *name; } signames[] = {
+    {SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"}, {SIGABRT, "SIGABRT"},
+    {SIGFPE, "SIGFPE"}, {SIGILL, "SIGILL"}, {SIGXCPU, "SIGXCPU"},
+    {SIGKILL, "SIGKILL"}, {SIGTERM, "SIGTERM"}, {SIGSYS, "SIGSYS"},
+};
+
+static const char *signal_name(int sig)
+{
+    for (size_t i = 0; i < sizeof signames / sizeof *signames; i++) {
+        if (signames[i].sig == sig)
+            return signames[i].name;
+    }
+    return "a signal";
+}
+
+static int is_hdf5(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[8];
+    FILE *fp = fopen(path, "rb");
+    int yes;
+
+    if (!fp)
+        return 0;
+    yes = fread(b, 1, 8, fp) == 8 && memcmp(b, sig, 8) == 0;
+    fclose(fp);
+    return yes;
+}
+
+/* The files a command names: its arguments that are existing paths, once a
+ * FILE:/object suffix is taken off. */
+static void name_files(char *buf, size_t n, int argc, char **argv, int *hdf5)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    *hdf5 = 0;
+    for (int i = 1; i < argc; i++) {
+        char *file = NULL, *object = NULL;
+        struct stat st;
+
+        if (argv[i][0] == '-' || cli_split_target(argv[i], &file, &object) < 0)
+            continue;
+        if (stat(file, &st) == 0 && used + strlen(file) + 3 < n) {
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", file);
+            *hdf5 = *hdf5 || is_hdf5(file);
+        }
+        free(file);
+        free(object);
+    }
+}
+
+static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
+{
+    const char *iso = getenv("DTREE_ISOLATE"), *lim = getenv("DTREE_CPU_LIMIT");
+    unsigned long cpu = 600;
+    char files[1024];
+    int status, hdf5;
+    pid_t pid;
+
+    if (iso && strcmp(iso, "0") == 0)
+        return cmd->run(argc, argv);
+    if (lim && *lim) {
+        char *end;
+        unsigned long v = strtoul(lim, &end, 10);
+        if (!*end)
+            cpu = v;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0)
+        return cmd->run(argc, argv); /* no child to be had: run here */
+    if (pid == 0) {
+        int rc;
+
+        if (cpu) {
+            struct rlimit rl = {(rlim_t)cpu, (rlim_t)cpu + 5};
+            setrlimit(RLIMIT_CPU, &rl);
+        }
+        rc = cmd->run(argc, argv);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
+    /* the terminal's ^C reaches the child too; the parent waits for it */
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            fprintf(stderr, "dtree: lost the worker process: %s\n", strerror(errno));
+            return EXIT_BAD_FILE;
+        }
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (!WIFSIGNALED(status))
+        return EXIT_BAD_FILE;
+    if (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGINT)
+        return 128 + WTERMSIG(status); /* the reader went away, or ^C: no news */
+    name_files(files, sizeof files, argc, argv, &hdf5);
+    if (WTERMSIG(status) == SIGXCPU)
+        fprintf(stderr, "dtree: %s: reading this file took more than %lu s of CPU time "
+                "(DTREE_CPU_LIMIT); stopped\n", files[0] ? files : "?", cpu);
+    else
+        fprintf(stderr, "dtree: %s: %s crashed reading this file (%s)\n",
+                files[0] ? files : "?", hdf5 ? "the HDF5 library" : "dtree",
+                signal_name(WTERMSIG(status)));
+    return EXIT_BAD_FILE;
+}
+
 int main(int argc, char **argv)
 {
     const char *name;
@@ -248,7 +370,7 @@ int main(int argc, char **argv)
                     return EXIT_OK;
                 }
             }
-            return commands[i].run(argc - 1, argv + 1);
+            return run_isolated(&commands[i], argc - 1, argv + 1);
         }
     }
     fprintf(stderr, "dtree: '%s' is not a dtree command. See 'dtree --help'.\n", name);
