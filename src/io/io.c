@@ -231,6 +231,33 @@ static char *dir_of(const char *path)
     return dt__strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
+/* A process that has exited but is not reaped yet (a zombie) writes no
+ * more: Linux says so in /proc; elsewhere a zombie counts as alive. */
+static int process_gone(long pid)
+{
+#if defined(__linux__)
+    char p[64], buf[256];
+    FILE *fp;
+    char *rp;
+    int gone = 0;
+
+    snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+    fp = fopen(p, "r");
+    if (!fp)
+        return 0;
+    if (fgets(buf, sizeof buf, fp)) {
+        /* "PID (comm) S ...": the state follows the last ')' */
+        rp = strrchr(buf, ')');
+        gone = rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+    }
+    fclose(fp);
+    return gone;
+#else
+    (void)pid;
+    return 0;
+#endif
+}
+
 /* Temporary files "BASE.tmp-PID-XXXXXX" of this target whose writer is gone
  * (a killed conversion): removed. Those of live processes are left alone. */
 static void remove_stale(const char *path)
@@ -252,7 +279,7 @@ static void remove_stale(const char *path)
         pid = strtol(p + blen + 5, &end, 10);
         if (end == p + blen + 5 || *end != '-' || strlen(end + 1) != 6 || pid <= 0)
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if ((kill((pid_t)pid, 0) == 0 || errno != ESRCH) && !process_gone(pid))
             continue;
         full = dt__aprintf("%s/%s", dir, p);
         if (full)

@@ -38,6 +38,15 @@ done
 if kill -0 "$pid" 2>/dev/null; then
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
+    # dtree works in a child process, which dies with it (PR_SET_PDEATHSIG):
+    # wait until the writer named in the temporary file's name is gone
+    wpid=$(find "$tmp" -name 'target.nc.tmp-*' | head -1 | sed 's/.*\.tmp-\([0-9]*\)-.*/\1/')
+    i=0
+    while [ -n "$wpid" ] && kill -0 "$wpid" 2>/dev/null &&
+          ! grep -q '^[0-9]* (.*) Z' "/proc/$wpid/stat" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
     pass
     [ "$(sha "$tmp/target.nc")" = "$old" ] && pass || fail "SIGKILL changed the target"
     [ "$(temps)" -eq 1 ] && pass || fail "expected the killed conversion's temporary file, found $(temps)"

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +234,14 @@ static void name_files(char *buf, size_t n, int argc, char **argv, int *hdf5)
     }
 }
 
+static volatile pid_t worker;
+
+static void pass_on(int sig)
+{
+    if (worker > 0)
+        kill(worker, sig);
+}
+
 static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *iso = getenv("DTREE_ISOLATE"), *lim = getenv("DTREE_CPU_LIMIT");
@@ -255,6 +266,12 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
     if (pid == 0) {
         int rc;
 
+#if defined(__linux__)
+        /* killing dtree (even with SIGKILL) must stop the work too */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(EXIT_BAD_FILE);
+#endif
         if (cpu) {
             struct rlimit rl = {(rlim_t)cpu, (rlim_t)cpu + 5};
             setrlimit(RLIMIT_CPU, &rl);
@@ -264,7 +281,18 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
         fflush(stderr);
         _exit(rc);
     }
-    /* the terminal's ^C reaches the child too; the parent waits for it */
+    /* the terminal's ^C reaches the child too; a SIGTERM or SIGHUP sent
+     * to dtree alone is passed on, and the parent waits for the child */
+    worker = pid;
+    {
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = pass_on;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+    }
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             fprintf(stderr, "dtree: lost the worker process: %s\n", strerror(errno));
@@ -275,7 +303,8 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
         return WEXITSTATUS(status);
     if (!WIFSIGNALED(status))
         return EXIT_BAD_FILE;
-    if (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGINT)
+    if (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGINT ||
+        WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP)
         return 128 + WTERMSIG(status); /* the reader went away, or ^C: no news */
     name_files(files, sizeof files, argc, argv, &hdf5);
     if (WTERMSIG(status) == SIGXCPU)
