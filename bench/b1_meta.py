@@ -64,7 +64,10 @@ def main():
             sys.exit("bench: b1_meta walk saw groups, vars, attrs = %s, expected %s" % (got, want))
 
         def proc(argv, env=None):
-            return lambda: bl.wall(argv, env=env)
+            def fn():
+                bl.warm(nc)
+                return bl.wall(argv, env=env)
+            return fn
 
         t = str(a.threads)
         jobs = {

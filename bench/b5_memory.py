@@ -52,6 +52,7 @@ def main():
             peaks, secs = [], []
             kv = {}
             for _ in range(a.runs):
+                bl.warm(path)
                 out, kib = time_v([summer, "-t", str(a.threads), path, "/" + var], progs.env)
                 kv = bl.keyvals(out)
                 if int(kv["sum"]) != want:

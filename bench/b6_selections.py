@@ -80,6 +80,7 @@ def main():
 
         def run(argv, env=None):
             def fn():
+                bl.warm(path)
                 kv = bl.keyvals(bl.output(argv, env=env))
                 return (float(kv["read_s"]), int(kv["sum"]))
             return fn

@@ -153,6 +153,18 @@ def log(msg):
 # ---------------------------------------------------------------------------
 # Running and timing
 
+def warm(*paths):
+    """Read files into the page cache right before a timed run. Our VMs run
+    DAMON with a `pageout` scheme that evicts cold pages, page cache too,
+    at up to 128 MiB/s, so a file idle for a few seconds is partly read
+    from disk again; every side gets its files warmed, outside its clock."""
+    buf = bytearray(16 << 20)
+    for p in paths:
+        with open(p, "rb", buffering=0) as f:
+            while f.readinto(buf):
+                pass
+
+
 def wall(argv, env=None, stdout=subprocess.DEVNULL):
     """Wall-clock seconds of one run of argv (start-up included); fails
     loudly if the command does."""
@@ -297,16 +309,17 @@ def machine():
 
 
 def revision(build):
-    """HEAD and whether the library sources differ from it; read-only git
-    (no index refresh: others may be committing)."""
-    git = ["git", "--no-optional-locks", "-C", BENCH_DIR]
-    try:
-        rev = subprocess.run(git + ["rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
+    """The commit of the build tree (else of the bench scripts) and whether
+    the library sources differ from it; read-only git (no index refresh:
+    others may be committing)."""
+    for where in (build, BENCH_DIR):
+        git = ["git", "--no-optional-locks", "-C", where]
+        try:
+            rev = subprocess.run(git + ["rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
+        except (OSError, subprocess.CalledProcessError):
+            continue
         dirty = subprocess.run(git + ["diff", "--quiet", "HEAD", "--", "src", "include", "tools"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        if dirty:
-            rev += " + uncommitted changes in src/"
-    except (OSError, subprocess.CalledProcessError):
-        rev = "unknown revision"
-    return "git %s (build %s)" % (rev, build)
+        return "git %s%s (build %s)" % (rev, " + uncommitted changes" if dirty else "", build)
+    return "unknown revision (build %s)" % build
