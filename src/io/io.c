@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,33 +194,54 @@ int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
 /* ------------------------------------------------------------------------ */
 /* Atomic replacement                                                       */
 
-static _Thread_local long io_countdown = -1;
-static _Thread_local long io_nsteps;
+/* Process-wide, not per thread: a writer may do its I/O on pool threads. */
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+static long io_countdown = -1;
+static long io_nsteps;
+static int io_errno = ENOSPC;
 
 void dt__io_fail_after(long countdown)
 {
+    pthread_mutex_lock(&io_lock);
     io_countdown = countdown;
     io_nsteps = 0;
+    pthread_mutex_unlock(&io_lock);
 }
 
 long dt__io_steps(void)
 {
-    return io_nsteps;
+    long n;
+
+    pthread_mutex_lock(&io_lock);
+    n = io_nsteps;
+    pthread_mutex_unlock(&io_lock);
+    return n;
+}
+
+void dt__io_fail_errno(int err)
+{
+    pthread_mutex_lock(&io_lock);
+    io_errno = err;
+    pthread_mutex_unlock(&io_lock);
 }
 
 int dt__io_fault(const char *file, const char *what)
 {
+    int fail = 0, err;
+
+    pthread_mutex_lock(&io_lock);
     io_nsteps++;
-    if (io_countdown < 0)
-        return 0;
     if (io_countdown == 0) {
         io_countdown = -1;
-        dt__fail_at(DT_EIO, file, NULL, "%s failed: %s (injected)", what,
-                    strerror(ENOSPC));
-        return 1;
+        fail = 1;
+    } else if (io_countdown > 0) {
+        io_countdown--;
     }
-    io_countdown--;
-    return 0;
+    err = io_errno;
+    pthread_mutex_unlock(&io_lock);
+    if (fail)
+        dt__fail_at(DT_EIO, file, NULL, "%s failed: %s (injected)", what, strerror(err));
+    return fail;
 }
 
 static char *dir_of(const char *path)

@@ -56,13 +56,15 @@ void dt__atomic_end(dt__atomic *a);
 
 /* Test hook for fail-the-Nth-write loops: the countdown-th I/O step of a
  * writer from now fails as a full disk would (-1: never). Steps are the
- * writers' data and metadata writes, fsync and rename. Per thread. */
+ * writers' data and metadata writes, fsync and rename. Process-wide. */
 void dt__io_fail_after(long countdown);
 /* A writer's I/O step: 1 (with DT_EIO set naming `what`) when the
  * countdown says this one fails. */
 int dt__io_fault(const char *file, const char *what);
 /* Steps counted since the last dt__io_fail_after (for tests). */
 long dt__io_steps(void);
+/* The errno an injected failure reports (ENOSPC until changed). */
+void dt__io_fail_errno(int err);
 
 /* The lazy source behind a variable (NULL ops: data in memory, or none). */
 void dt__var_source(const dt_var *var, const dt_source_ops **ops, void **ctx);
