@@ -51,10 +51,12 @@ extern "C" {
     X(DT_ERESERVED, -14, "reserved name")                                   \
     X(DT_EUNSUPPORTED, -15, "not supported")                                \
     X(DT_EEXIST, -16, "already exists")                                     \
-    X(DT_ECONFLICT, -17, "conflicting sizes")
+    X(DT_ECONFLICT, -17, "conflicting sizes")                               \
+    X(DT_ECRASH, -18, "the isolated process crashed")                       \
+    X(DT_ETIMEOUT, -19, "time limit exceeded")
 
 #define DT__ERROR_ENUM(name, value, text) name = value,
-typedef enum { DT_ERROR_TABLE(DT__ERROR_ENUM) DT__ERROR_LAST = -18 } dt_status;
+typedef enum { DT_ERROR_TABLE(DT__ERROR_ENUM) DT__ERROR_LAST = -20 } dt_status;
 #undef DT__ERROR_ENUM
 
 typedef struct dt_error {
@@ -79,6 +81,51 @@ DT_EXTERN void dt_free(void *p);
 
 /* Library version as "MAJOR.MINOR.PATCH". */
 DT_EXTERN const char *dt_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Isolation (libdtree-isolation(3))                                        */
+
+/* libdtree's own parsers (Zarr, JSON, YAML, codecs, selections, queries)
+ * check every size and offset they read and are fuzzed: on any input they
+ * return an error, in-process. HDF5 files are parsed by the HDF5 library,
+ * which can crash or hang on malformed files; work on untrusted HDF5 files
+ * belongs in an isolated child process, which this runs. */
+
+/* The work done in the child: ud as given; out_fd is the write end of a
+ * pipe whose bytes the parent collects (-1 when no output was asked for).
+ * Its return value is handed back to the parent, and when it is negative
+ * the child's libdtree error with it. */
+typedef int (*dt_isolated_fn)(void *ud, int out_fd);
+
+typedef struct dt_isolate_opts {
+    unsigned version;        /* 1 */
+    unsigned cpu_seconds;    /* CPU time the child may use; 0: no limit */
+    unsigned wall_seconds;   /* the child is killed after this long; 0: none */
+    uint64_t max_memory;     /* address space of the child in bytes; 0: none */
+    const char *file;        /* the file the work reads, named in messages */
+    volatile int *child_pid; /* set to the child's pid while it runs (for a
+                                caller's signal handler to pass signals on),
+                                and to 0 after; or NULL */
+    int *term_signal;        /* gets the signal that ended the child, or 0;
+                                or NULL */
+} dt_isolate_opts;
+
+#define DT_ISOLATE_OPTS_INIT {1, 600, 0, 0, NULL, NULL, NULL}
+
+/* Run fn(ud, out_fd) in a child process (fork(2)) under the limits of
+ * opts, and wait for it. Returns fn's return value, with the child's error
+ * restored in this thread when that is negative; DT_ECRASH when the child
+ * died from a signal ("FILE: the HDF5 library crashed reading this file
+ * (SIGSEGV)"); DT_ETIMEOUT when it went over a time limit; DT_EIO when no
+ * child could be started. With out non-NULL, *out gets the bytes fn wrote
+ * to out_fd (owned, NUL-terminated, free with dt_free) and *out_len their
+ * number. The child shares nothing with this process after the fork: fn
+ * should open its files itself, and trees opened before the call must not
+ * be used in it. The child dies with its parent (Linux). */
+DT_EXTERN int dt_isolate(dt_isolated_fn fn, void *ud, const dt_isolate_opts *opts,
+                         char **out, size_t *out_len);
+/* "SIGSEGV" for SIGSEGV, and so on; "a signal" for one it does not know. */
+DT_EXTERN const char *dt_signal_name(int sig);
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */

@@ -38,6 +38,8 @@ static const struct {
     {DT_EUNSUPPORTED, "DT_EUNSUPPORTED", "not supported"},
     {DT_EEXIST, "DT_EEXIST", "already exists"},
     {DT_ECONFLICT, "DT_ECONFLICT", "conflicting sizes"},
+    {DT_ECRASH, "DT_ECRASH", "the isolated process crashed"},
+    {DT_ETIMEOUT, "DT_ETIMEOUT", "time limit exceeded"},
 };
 
 START_TEST(code_row)

@@ -6,12 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#if defined(__linux__)
-#include <sys/prctl.h>
-#endif
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -182,21 +177,6 @@ int cli_open(dt_tree **out, const char *file, int keep_layout)
  * DTREE_ISOLATE=0 runs in-process (for debuggers); DTREE_CPU_LIMIT sets the
  * limit in seconds (default 600, 0: none). */
 
-static const struct { int sig; const char *name; } signames[] = {
-    {SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"}, {SIGABRT, "SIGABRT"},
-    {SIGFPE, "SIGFPE"}, {SIGILL, "SIGILL"}, {SIGXCPU, "SIGXCPU"},
-    {SIGKILL, "SIGKILL"}, {SIGTERM, "SIGTERM"}, {SIGSYS, "SIGSYS"},
-};
-
-static const char *signal_name(int sig)
-{
-    for (size_t i = 0; i < sizeof signames / sizeof *signames; i++) {
-        if (signames[i].sig == sig)
-            return signames[i].name;
-    }
-    return "a signal";
-}
-
 static int is_hdf5(const char *path)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
@@ -234,7 +214,7 @@ static void name_files(char *buf, size_t n, int argc, char **argv, int *hdf5)
     }
 }
 
-static volatile pid_t worker;
+static volatile int worker;
 
 static void pass_on(int sig)
 {
@@ -242,48 +222,41 @@ static void pass_on(int sig)
         kill(worker, sig);
 }
 
+typedef struct cmd_call {
+    const cli_cmd *cmd;
+    int argc;
+    char **argv;
+} cmd_call;
+
+static int run_call(void *ud, int out_fd)
+{
+    cmd_call *c = ud;
+
+    (void)out_fd;  /* the command writes to the inherited stdout */
+    return c->cmd->run(c->argc, c->argv);
+}
+
 static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *iso = getenv("DTREE_ISOLATE"), *lim = getenv("DTREE_CPU_LIMIT");
-    unsigned long cpu = 600;
+    dt_isolate_opts o = DT_ISOLATE_OPTS_INIT;
+    cmd_call call = {cmd, argc, argv};
     char files[1024];
-    int status, hdf5;
-    pid_t pid;
+    int rc, sig = 0, hdf5;
 
     if (iso && strcmp(iso, "0") == 0)
         return cmd->run(argc, argv);
     if (lim && *lim) {
         char *end;
         unsigned long v = strtoul(lim, &end, 10);
-        if (!*end)
-            cpu = v;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
-    if (pid < 0)
-        return cmd->run(argc, argv); /* no child to be had: run here */
-    if (pid == 0) {
-        int rc;
 
-#if defined(__linux__)
-        /* killing dtree (even with SIGKILL) must stop the work too */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() == 1)
-            _exit(EXIT_BAD_FILE);
-#endif
-        if (cpu) {
-            struct rlimit rl = {(rlim_t)cpu, (rlim_t)cpu + 5};
-            setrlimit(RLIMIT_CPU, &rl);
-        }
-        rc = cmd->run(argc, argv);
-        fflush(stdout);
-        fflush(stderr);
-        _exit(rc);
+        if (!*end && v <= 1000000)
+            o.cpu_seconds = (unsigned)v;
     }
+    o.child_pid = &worker;
+    o.term_signal = &sig;
     /* the terminal's ^C reaches the child too; a SIGTERM or SIGHUP sent
      * to dtree alone is passed on, and the parent waits for the child */
-    worker = pid;
     {
         struct sigaction sa;
 
@@ -293,27 +266,23 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
     }
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            fprintf(stderr, "dtree: lost the worker process: %s\n", strerror(errno));
-            return EXIT_BAD_FILE;
-        }
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (!WIFSIGNALED(status))
-        return EXIT_BAD_FILE;
-    if (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGINT ||
-        WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP)
-        return 128 + WTERMSIG(status); /* the reader went away, or ^C: no news */
+    rc = dt_isolate(run_call, &call, &o, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    if (rc == DT_EIO && !sig && dt_error_last()->file == NULL)
+        return cmd->run(argc, argv); /* no child to be had: run here */
+    if (sig == SIGPIPE || sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+        return 128 + sig; /* the reader went away, or ^C: no news */
     name_files(files, sizeof files, argc, argv, &hdf5);
-    if (WTERMSIG(status) == SIGXCPU)
-        fprintf(stderr, "dtree: %s: reading this file took more than %lu s of CPU time "
-                "(DTREE_CPU_LIMIT); stopped\n", files[0] ? files : "?", cpu);
-    else
+    if (rc == DT_ETIMEOUT)
+        fprintf(stderr, "dtree: %s: reading this file took more than %u s of CPU time "
+                "(DTREE_CPU_LIMIT); stopped\n", files[0] ? files : "?", o.cpu_seconds);
+    else if (rc == DT_ECRASH && sig)
         fprintf(stderr, "dtree: %s: %s crashed reading this file (%s)\n",
                 files[0] ? files : "?", hdf5 ? "the HDF5 library" : "dtree",
-                signal_name(WTERMSIG(status)));
+                dt_signal_name(sig));
+    else
+        fprintf(stderr, "dtree: %s\n", dt_error_last()->message);
     return EXIT_BAD_FILE;
 }
 
