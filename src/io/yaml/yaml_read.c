@@ -1778,7 +1778,10 @@ static int parse_error(const yr *r, const yaml_parser_t *p)
     }
 }
 
-int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+/* text NULL: read the file at path; else the document is text (len bytes)
+ * and path only names it. */
+static int yaml_open(dt_tree **out, const char *path, const char *text, size_t len_in,
+                     const dt_open_opts *opts)
 {
     const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
     yaml_parser_t parser;
@@ -1808,9 +1811,26 @@ int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     if (c_numeric)
         saved = uselocale(c_numeric);
 
-    rc = slurp(&r, &data, &len);
-    if (rc < 0)
-        goto out;
+    if (text) {
+        if (len_in > r.lim->max_alloc) {
+            rc = dt__fail_at(DT_ELIMIT, path, NULL,
+                             "the document is over the limit of %" PRIu64 " bytes",
+                             r.lim->max_alloc);
+            goto out;
+        }
+        data = dt__malloc(len_in + 1);
+        if (!data) {
+            rc = dt__err_locate(DT_ENOMEM, path, NULL);
+            goto out;
+        }
+        memcpy(data, text, len_in);
+        data[len_in] = '\0';
+        len = len_in;
+    } else {
+        rc = slurp(&r, &data, &len);
+        if (rc < 0)
+            goto out;
+    }
     if (!yaml_parser_initialize(&parser)) {
         rc = dt__fail_at(DT_ENOMEM, path, NULL, "out of memory starting the YAML parser");
         goto out;
@@ -1855,4 +1875,20 @@ out:
         freelocale(c_numeric);
     }
     return rc;
+}
+
+int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+{
+    return yaml_open(out, path, NULL, 0, opts);
+}
+
+int dt__yaml_open_mem(dt_tree **out, const char *name, const char *text, size_t len,
+                      const dt_open_opts *opts)
+{
+    if (!text) {
+        if (out)
+            *out = NULL;
+        return dt__fail(DT_EINVAL, "dt__yaml_open_mem: text is NULL");
+    }
+    return yaml_open(out, name, text, len, opts);
 }
