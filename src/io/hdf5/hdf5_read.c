@@ -1905,7 +1905,7 @@ static int var_fill(const reader *r, const rdset *d, hid_t did, const dt__h5type
     if (t->mem < 0)
         return DT_OK;
     if (attr && dt__h5_attr_read(did, "_FillValue", t->mem, buf, 1,
-                                 r->f->limits.max_attr_bytes) >= 1) {
+                                 dt__attr_cap(&r->f->limits)) >= 1) {
         *has = 1;
         return DT_OK;
     }

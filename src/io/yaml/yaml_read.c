@@ -969,10 +969,10 @@ static int json_emit(const yr *r, dt__buf *b, const yaml_node_t *n,
     if (depth > max)
         return yr_fail(r, n, DT_ELIMIT, "%s is nested more than %u levels deep",
                        what, max);
-    if (b->len > r->lim->max_attr_bytes)
+    if (b->len > dt__attr_cap(r->lim))
         return yr_fail(r, n, DT_ELIMIT,
                        "%s: the JSON text is over the limit of %" PRIu64 " bytes",
-                       what, r->lim->max_attr_bytes);
+                       what, dt__attr_cap(r->lim));
     switch (n->type) {
     case YAML_SCALAR_NODE:
         rc = json_scalar(r, b, n, what);
@@ -1076,11 +1076,11 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             dt__buf_free(&b);
             return rc;
         }
-        if (b.len > r->lim->max_attr_bytes || b.len > r->budget) {
+        if (b.len > dt__attr_cap(r->lim) || b.len > r->budget) {
             dt__buf_free(&b);
             return yr_fail(r, vnode, DT_ELIMIT,
                            "%s: the JSON text is over the limit of %" PRIu64 " bytes",
-                           what, r->lim->max_attr_bytes);
+                           what, dt__attr_cap(r->lim));
         }
         r->budget -= b.len;
         text = dt__buf_take(&b);
@@ -1097,10 +1097,10 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
         n = 0;    /* no values (compound, opaque, vlen print null) */
     } else if (DT_TYPE_CLASS(t) == DT_CHAR && vnode->type == YAML_SCALAR_NODE) {
         /* one string; its bytes are the values */
-        if (slen(vnode) > r->lim->max_attr_bytes)
+        if (slen(vnode) > dt__attr_cap(r->lim))
             return yr_fail(r, vnode, DT_ELIMIT,
                            "%s: %zu bytes of text are over the limit of %" PRIu64
-                           " bytes", what, slen(vnode), r->lim->max_attr_bytes);
+                           " bytes", what, slen(vnode), dt__attr_cap(r->lim));
         vals = yr_alloc(r, vnode, slen(vnode) + 1, 1, what);
         if (!vals)
             return dt_error_last()->code;
@@ -1118,11 +1118,11 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             goto out;
         }
         if (n > 0) {
-            if ((uint64_t)n > r->lim->max_attr_bytes / es) {
+            if ((uint64_t)n > dt__attr_cap(r->lim) / es) {
                 rc = yr_fail(r, vnode, DT_ELIMIT,
                              "%s: %zu values of %zu bytes are over the limit of "
                              "%" PRIu64 " bytes", what, n, es,
-                             r->lim->max_attr_bytes);
+                             dt__attr_cap(r->lim));
                 goto out;
             }
             vals = yr_alloc(r, vnode, n, es, what);
@@ -1138,10 +1138,10 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             /* strings count their text too */
             if (DT_TYPE_CLASS(t) == DT_STRING) {
                 text_bytes += slen(e);
-                if (text_bytes > r->lim->max_attr_bytes) {
+                if (text_bytes > dt__attr_cap(r->lim)) {
                     rc = yr_fail(r, e, DT_ELIMIT,
                                  "%s: the strings are over the limit of %" PRIu64
-                                 " bytes", what, r->lim->max_attr_bytes);
+                                 " bytes", what, dt__attr_cap(r->lim));
                     goto out;
                 }
             }
