@@ -38,6 +38,16 @@ expect_grep "limit" "$tmp/err"
 expect_exit 1 "$DTREE" --max-alloc 64M cat "$h:/v[0, 0]"
 expect_grep "limit" "$tmp/err"
 
+# A fixed-length string type wider than the model holds: a clear refusal,
+# not an invalid type code.
+s="$tmp/wide.zarr"
+mkdir -p "$s/v"
+echo '{"zarr_format": 2}' > "$s/.zgroup"
+echo '{"zarr_format": 2, "shape": [10], "chunks": [10], "dtype": "|S1000000000",
+ "compressor": null, "fill_value": null, "filters": null, "order": "C"}' > "$s/v/.zarray"
+expect_exit 1 "$DTREE" cat "$s:/v"
+expect_grep 'wide.zarr: v/.zarray: "dtype": type "|S1000000000": strings of 1000000000 bytes are longer than the 1048576 libdtree holds' "$tmp/err"
+
 # A netCDF-4 file with a 300000-byte attribute, written by dtree convert.
 y="$tmp/attr.yaml"
 {
