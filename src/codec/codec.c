@@ -434,11 +434,17 @@ int dt__npy_parse(dt__npy *out, const char *s)
     case 'S':
         if (*p || n == 0)
             break;
+        if (n > DT__FIXED_STRING_MAX)
+            return dt__fail(DT_ELIMIT, "type \"%s\": strings of %llu bytes are longer than "
+                            "the %u libdtree holds", s, n, DT__FIXED_STRING_MAX);
         out->type = DT_BYTES_N(n);
         return DT_OK;
     case 'U':
         if (*p || n == 0)
             break;
+        if (n > DT__FIXED_STRING_MAX)
+            return dt__fail(DT_ELIMIT, "type \"%s\": strings of %llu characters are longer "
+                            "than the %u libdtree holds", s, n, DT__FIXED_STRING_MAX);
         out->type = DT_UNICODE_N(n);
         out->size = (size_t)n * 4;
         return DT_OK;

@@ -14,7 +14,14 @@ int dt__io_detect(dt_format *out, const char *path);
  * groups, dims, variables (with lazy sources) and attributes through the
  * public API between dt__tree_begin_load and dt__tree_end_load. */
 int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+/* The same on a document in memory (len bytes); name appears in messages. */
+int dt__yaml_open_mem(dt_tree **out, const char *name, const char *text, size_t len,
+                      const dt_open_opts *opts);
 int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts);
+/* The same on a whole HDF5 file held in memory (len bytes at image, copied
+ * by HDF5's core driver; fuzzing and tests); name appears in messages. */
+int dt__hdf5_open_image(dt_tree **out, const char *name, const void *image, size_t len,
+                        const dt_open_opts *opts);
 /* Zarr v2 and v3 directory stores (fmt: DT_FORMAT_ZARR2 or ZARR3). */
 int dt__zarr_open(dt_tree **out, const char *path, dt_format fmt,
                   const dt_open_opts *opts);

@@ -33,7 +33,7 @@ bool dt__type_valid(dt_type t)
     if (c == DT_NONE || c >= DT__TYPE_COUNT)
         return false;
     if (c == DT_BYTES || c == DT_UNICODE)
-        return p > 0 && p <= (1u << 20);
+        return p > 0 && p <= DT__FIXED_STRING_MAX;
     if (c == DT_ENUM)
         return is_int_class(p);
     if (c == DT_VLEN) /* the base class, or 0 when unknown */
@@ -108,7 +108,7 @@ int dt_type_parse(dt_type *out, const char *name)
                 name[cl] < '1' || name[cl] > '9')
                 continue;
             w = strtoul(name + cl, &end, 10);
-            if (*end || w > (1u << 20))
+            if (*end || w > DT__FIXED_STRING_MAX)
                 break;
             *out = c == DT_BYTES ? DT_BYTES_N(w) : DT_UNICODE_N(w);
             return DT_OK;

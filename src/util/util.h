@@ -55,6 +55,16 @@ char *dt__strndup(const char *s, size_t n);
 /* An allocation whose size a file dictates: refused with DT_ELIMIT naming
  * `what` when it is over max_alloc. */
 void *dt__malloc_limited(uint64_t n, uint64_t max_alloc, const char *what);
+/* The longest fixed-length string type the model holds: bytes N and
+ * unicode N (code points) with N up to this. */
+#define DT__FIXED_STRING_MAX (1u << 20)
+
+/* The most bytes one attribute value read from a file may take: its own
+ * limit, and never more than max_alloc. */
+static inline uint64_t dt__attr_cap(const dt_limits *lim)
+{
+    return lim->max_attr_bytes < lim->max_alloc ? lim->max_attr_bytes : lim->max_alloc;
+}
 /* Test hook: the countdown-th allocation from now fails (-1: never). */
 void dt__alloc_fail_after(long countdown);
 /* What is left of the countdown: -1 once the failure happened (or none was

@@ -37,8 +37,8 @@ const cli_cmd cli_commands[] = {
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: dtree [--help] [--version] [--threads N] [--no-external-links]\n"
-            "             [--color[=WHEN]] COMMAND [ARGS]\n"
+            "usage: dtree [--help] [--version] [--threads N] [--max-alloc SIZE]\n"
+            "             [--no-external-links] [--color[=WHEN]] COMMAND [ARGS]\n"
             "\n"
             "Inspect and convert hierarchical scientific data: netCDF-4/HDF5 files,\n"
             "Zarr stores and YAML tree documents.\n"
@@ -54,6 +54,8 @@ static void usage(FILE *fp)
             "Options:\n"
             "  --threads N          threads that decode chunks (default: DTREE_THREADS,\n"
             "                       else the number of cores)\n"
+            "  --max-alloc SIZE     largest allocation a file's metadata may ask for\n"
+            "                       (default: DTREE_MAX_ALLOC, else 1G); 64M, 1G, ...\n"
             "  --no-external-links  refuse HDF5 files with external links instead of\n"
             "                       following them to files beside the file\n"
             "  --color[=WHEN]       colour: auto (default: on a terminal, unless\n"
@@ -138,6 +140,38 @@ const char *cli_optarg(int argc, char **argv, int *i, const char *name, bool *mi
 
 /* Global options, set before the subcommand runs. */
 static unsigned cli_threads;      /* 0: DTREE_THREADS, else the cores */
+static uint64_t cli_max_alloc;    /* 0: DTREE_MAX_ALLOC, else the library's */
+
+/* A byte count with an optional binary suffix: 1048576, 512K, 64M, 1G, 2T
+ * (k m g t in either case, an optional "iB" or "B" after them). */
+static int parse_size(const char *text, uint64_t *out)
+{
+    const char *p = text;
+    uint64_t n = 0, mul = 1;
+
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (uint64_t)(*p - '0');
+    }
+    switch (*p) {
+    case 'k': case 'K': mul = (uint64_t)1 << 10; p++; break;
+    case 'm': case 'M': mul = (uint64_t)1 << 20; p++; break;
+    case 'g': case 'G': mul = (uint64_t)1 << 30; p++; break;
+    case 't': case 'T': mul = (uint64_t)1 << 40; p++; break;
+    default: break;
+    }
+    if (mul > 1 && p[0] == 'i' && p[1] == 'B')
+        p += 2;
+    else if (p[0] == 'B')
+        p++;
+    if (*p || n == 0 || n > UINT64_MAX / mul)
+        return -1;
+    *out = n * mul;
+    return 0;
+}
 
 static int parse_threads(const char *text, unsigned *out)
 {
@@ -154,7 +188,13 @@ int cli_open(dt_tree **out, const char *file, int keep_layout)
 {
     dt_open_opts o = DT_OPEN_OPTS_INIT;
     const char *threads = getenv("DTREE_THREADS");
+    const char *max_alloc = getenv("DTREE_MAX_ALLOC");
 
+    if (cli_max_alloc)
+        o.limits.max_alloc = cli_max_alloc;
+    else if (max_alloc && *max_alloc && parse_size(max_alloc, &o.limits.max_alloc) < 0)
+        fprintf(stderr, "dtree: ignoring DTREE_MAX_ALLOC=%s (a size such as 512M or 2G)\n",
+                max_alloc);
     if (cli_threads)
         o.threads = cli_threads;
     else if (threads && *threads && parse_threads(threads, &o.threads) < 0)
@@ -318,6 +358,19 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             if (argv[1][9] != '=') {
+                argv++;
+                argc--;
+            }
+        } else if (strcmp(argv[1], "--max-alloc") == 0 ||
+                   strncmp(argv[1], "--max-alloc=", 12) == 0) {
+            const char *v = argv[1][11] == '=' ? argv[1] + 12 : argc > 2 ? argv[2] : "";
+
+            if (parse_size(v, &cli_max_alloc) < 0) {
+                fprintf(stderr, "dtree: --max-alloc takes a size in bytes, with an optional "
+                        "suffix K, M, G or T (64M, 1G), not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+            if (argv[1][11] != '=') {
                 argv++;
                 argc--;
             }

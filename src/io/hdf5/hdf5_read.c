@@ -197,7 +197,10 @@ static void file_free(void *p)
     free(f);
 }
 
-static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opts)
+/* image: the whole file in memory (HDF5's core driver reads it from there,
+ * path is only its name in messages); NULL: the file at path. */
+static int file_open(dt__h5file **out, const char *path, const void *image, size_t len,
+                     const dt_open_opts *opts)
 {
     dt__h5file *f;
     struct stat st;
@@ -205,14 +208,17 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
     int rc = DT_OK;
 
     *out = NULL;
-    if (stat(path, &st) != 0) {
+    if (image) {
+        if (len == 0)
+            return dt__fail_at(DT_EFORMAT, path, NULL, "is empty, not an HDF5 file");
+    } else if (stat(path, &st) != 0) {
         char eb[128] = "";
 
         strerror_r(errno, eb, sizeof eb);
         return dt__fail_at(errno == ENOENT ? DT_ENOTFOUND : DT_EIO, path, NULL,
                            "cannot open: %s", eb);
     }
-    if (S_ISDIR(st.st_mode))
+    if (!image && S_ISDIR(st.st_mode))
         return dt__fail_at(DT_EFORMAT, path, NULL,
                            "is a directory, not an HDF5 file");
     f = dt__calloc(1, sizeof *f);
@@ -239,6 +245,18 @@ static int file_open(dt__h5file **out, const char *path, const dt_open_opts *opt
         if (fapl >= 0)
             H5Pset_evict_on_close(fapl, 1);
 #endif
+        /* HDF5 copies the image; no backing store: nothing is written */
+        if (image && fapl >= 0 &&
+            (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
+             H5Pset_file_image(fapl, (void *)(uintptr_t)image, len) < 0)) {
+            H5Pclose(fapl);
+            file_free(f);
+            return dt__h5_fail(DT_ENOMEM, path, NULL, "cannot set up the file image");
+        }
+        if (image && fapl < 0) {
+            file_free(f);
+            return dt__h5_fail(DT_ENOMEM, path, NULL, "cannot set up the file image");
+        }
         f->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
         /* HDF5's words first: the next call clears them */
         rc = f->fid < 0 ? dt__h5_fail(DT_EFORMAT, path, NULL,
@@ -1887,7 +1905,7 @@ static int var_fill(const reader *r, const rdset *d, hid_t did, const dt__h5type
     if (t->mem < 0)
         return DT_OK;
     if (attr && dt__h5_attr_read(did, "_FillValue", t->mem, buf, 1,
-                                 r->f->limits.max_attr_bytes) >= 1) {
+                                 dt__attr_cap(&r->f->limits)) >= 1) {
         *has = 1;
         return DT_OK;
     }
@@ -2205,7 +2223,8 @@ int dt__h5_walked(const void *backend)
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                              */
 
-int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+static int hdf5_open(dt_tree **out, const char *path, const void *image, size_t len,
+                     const dt_open_opts *opts)
 {
     static const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
     reader *r = NULL;
@@ -2224,7 +2243,7 @@ int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     if (!opts)
         opts = &defaults;
     dt__h5_lock();
-    rc = file_open(&f, path, opts);
+    rc = file_open(&f, path, image, len, opts);
     if (rc < 0)
         goto out;
     r = dt__calloc(1, sizeof *r);
@@ -2288,4 +2307,19 @@ out:
     dt__h5_unlock();
     *out = tree;
     return rc;
+}
+
+int dt__hdf5_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+{
+    return hdf5_open(out, path, NULL, 0, opts);
+}
+
+int dt__hdf5_open_image(dt_tree **out, const char *name, const void *image, size_t len,
+                        const dt_open_opts *opts)
+{
+    if (!image && out) {
+        *out = NULL;
+        return dt__fail(DT_EINVAL, "no file image given");
+    }
+    return hdf5_open(out, name, image ? image : "", len, opts);
 }

@@ -635,7 +635,7 @@ static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
     }
     if (dt__u64_to_size(&cnt, n) < 0)
         goto fail;
-    raw = alloc_values(n, sizeof(char *), f->limits.max_attr_bytes, aname);
+    raw = alloc_values(n, sizeof(char *), dt__attr_cap(&f->limits), aname);
     vals = raw ? dt__calloc(cnt ? cnt : 1, sizeof(char *)) : NULL;
     if (!vals)
         goto fail;
@@ -646,6 +646,18 @@ static int attr_vlen_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space,
         goto out;
     }
     read = cnt > 0;
+    {
+        /* HDF5 has allocated the strings; their copies are bounded */
+        uint64_t total = 0, cap = dt__attr_cap(&f->limits);
+
+        for (size_t i = 0; i < cnt && total <= cap; i++)
+            total += raw[i] ? strlen(raw[i]) + 1 : 1;
+        if (total > cap) {
+            rc = dt__fail(DT_ELIMIT, "attribute \"%s\": its strings are over the limit "
+                          "of %" PRIu64 " bytes", aname, cap);
+            goto out;
+        }
+    }
     for (size_t i = 0; i < cnt; i++) {
         vals[i] = dt__h5_utf8_dup(raw[i]);
         if (!vals[i])
@@ -681,7 +693,7 @@ static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space
     if (sz == 0)
         return dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\": bad string type",
                            aname);
-    bytes = alloc_values(n, sz, f->limits.max_attr_bytes, aname);
+    bytes = alloc_values(n, sz, dt__attr_cap(&f->limits), aname);
     if (!bytes || dt__u64_to_size(&cnt, n) < 0)
         goto fail;
     total = cnt * sz;
@@ -761,7 +773,7 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
         goto out;
     }
     es = dt_type_size(t.type);
-    buf = alloc_values(n, es, f->limits.max_attr_bytes, aname);
+    buf = alloc_values(n, es, dt__attr_cap(&f->limits), aname);
     if (!buf || dt__u64_to_size(&cnt, n) < 0) {
         rc = dt_error_last()->code;
         goto out;

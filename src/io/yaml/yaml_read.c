@@ -969,10 +969,10 @@ static int json_emit(const yr *r, dt__buf *b, const yaml_node_t *n,
     if (depth > max)
         return yr_fail(r, n, DT_ELIMIT, "%s is nested more than %u levels deep",
                        what, max);
-    if (b->len > r->lim->max_attr_bytes)
+    if (b->len > dt__attr_cap(r->lim))
         return yr_fail(r, n, DT_ELIMIT,
                        "%s: the JSON text is over the limit of %" PRIu64 " bytes",
-                       what, r->lim->max_attr_bytes);
+                       what, dt__attr_cap(r->lim));
     switch (n->type) {
     case YAML_SCALAR_NODE:
         rc = json_scalar(r, b, n, what);
@@ -1076,11 +1076,11 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             dt__buf_free(&b);
             return rc;
         }
-        if (b.len > r->lim->max_attr_bytes || b.len > r->budget) {
+        if (b.len > dt__attr_cap(r->lim) || b.len > r->budget) {
             dt__buf_free(&b);
             return yr_fail(r, vnode, DT_ELIMIT,
                            "%s: the JSON text is over the limit of %" PRIu64 " bytes",
-                           what, r->lim->max_attr_bytes);
+                           what, dt__attr_cap(r->lim));
         }
         r->budget -= b.len;
         text = dt__buf_take(&b);
@@ -1097,10 +1097,10 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
         n = 0;    /* no values (compound, opaque, vlen print null) */
     } else if (DT_TYPE_CLASS(t) == DT_CHAR && vnode->type == YAML_SCALAR_NODE) {
         /* one string; its bytes are the values */
-        if (slen(vnode) > r->lim->max_attr_bytes)
+        if (slen(vnode) > dt__attr_cap(r->lim))
             return yr_fail(r, vnode, DT_ELIMIT,
                            "%s: %zu bytes of text are over the limit of %" PRIu64
-                           " bytes", what, slen(vnode), r->lim->max_attr_bytes);
+                           " bytes", what, slen(vnode), dt__attr_cap(r->lim));
         vals = yr_alloc(r, vnode, slen(vnode) + 1, 1, what);
         if (!vals)
             return dt_error_last()->code;
@@ -1118,11 +1118,11 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             goto out;
         }
         if (n > 0) {
-            if ((uint64_t)n > r->lim->max_attr_bytes / es) {
+            if ((uint64_t)n > dt__attr_cap(r->lim) / es) {
                 rc = yr_fail(r, vnode, DT_ELIMIT,
                              "%s: %zu values of %zu bytes are over the limit of "
                              "%" PRIu64 " bytes", what, n, es,
-                             r->lim->max_attr_bytes);
+                             dt__attr_cap(r->lim));
                 goto out;
             }
             vals = yr_alloc(r, vnode, n, es, what);
@@ -1138,10 +1138,10 @@ static int load_attr(yr *r, dt_attrs *attrs, const yaml_node_t *key,
             /* strings count their text too */
             if (DT_TYPE_CLASS(t) == DT_STRING) {
                 text_bytes += slen(e);
-                if (text_bytes > r->lim->max_attr_bytes) {
+                if (text_bytes > dt__attr_cap(r->lim)) {
                     rc = yr_fail(r, e, DT_ELIMIT,
                                  "%s: the strings are over the limit of %" PRIu64
-                                 " bytes", what, r->lim->max_attr_bytes);
+                                 " bytes", what, dt__attr_cap(r->lim));
                     goto out;
                 }
             }
@@ -1778,7 +1778,10 @@ static int parse_error(const yr *r, const yaml_parser_t *p)
     }
 }
 
-int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+/* text NULL: read the file at path; else the document is text (len bytes)
+ * and path only names it. */
+static int yaml_open(dt_tree **out, const char *path, const char *text, size_t len_in,
+                     const dt_open_opts *opts)
 {
     const dt_open_opts defaults = DT_OPEN_OPTS_INIT;
     yaml_parser_t parser;
@@ -1808,9 +1811,26 @@ int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
     if (c_numeric)
         saved = uselocale(c_numeric);
 
-    rc = slurp(&r, &data, &len);
-    if (rc < 0)
-        goto out;
+    if (text) {
+        if (len_in > r.lim->max_alloc) {
+            rc = dt__fail_at(DT_ELIMIT, path, NULL,
+                             "the document is over the limit of %" PRIu64 " bytes",
+                             r.lim->max_alloc);
+            goto out;
+        }
+        data = dt__malloc(len_in + 1);
+        if (!data) {
+            rc = dt__err_locate(DT_ENOMEM, path, NULL);
+            goto out;
+        }
+        memcpy(data, text, len_in);
+        data[len_in] = '\0';
+        len = len_in;
+    } else {
+        rc = slurp(&r, &data, &len);
+        if (rc < 0)
+            goto out;
+    }
     if (!yaml_parser_initialize(&parser)) {
         rc = dt__fail_at(DT_ENOMEM, path, NULL, "out of memory starting the YAML parser");
         goto out;
@@ -1855,4 +1875,20 @@ out:
         freelocale(c_numeric);
     }
     return rc;
+}
+
+int dt__yaml_open(dt_tree **out, const char *path, const dt_open_opts *opts)
+{
+    return yaml_open(out, path, NULL, 0, opts);
+}
+
+int dt__yaml_open_mem(dt_tree **out, const char *name, const char *text, size_t len,
+                      const dt_open_opts *opts)
+{
+    if (!text) {
+        if (out)
+            *out = NULL;
+        return dt__fail(DT_EINVAL, "dt__yaml_open_mem: text is NULL");
+    }
+    return yaml_open(out, name, text, len, opts);
 }

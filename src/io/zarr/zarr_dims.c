@@ -46,10 +46,10 @@ int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits
         text = dt__zj_text(v);
         if (!text)
             return DT_ENOMEM;
-        if (strlen(text) > lim->max_attr_bytes) {
+        if (strlen(text) > dt__attr_cap(lim)) {
             rc = dt__fail_at(DT_ELIMIT, store, path, "attribute \"%s\" is %zu bytes of JSON, "
                              "over the limit of %" PRIu64, k, strlen(text),
-                             lim->max_attr_bytes);
+                             dt__attr_cap(lim));
             free(text);
             return rc;
         }
