@@ -87,7 +87,7 @@ static bool json_double(struct json_object *v, double *out)
 /* One element of type t from JSON into e; false when it does not fit. */
 static bool typed_elem(struct json_object *v, dt_type t, unsigned char *e)
 {
-    uint32_t cls = DT_TYPE_CLASS(t);
+    uint32_t cls = DT_TYPE_CLASS(t) == DT_ENUM ? DT_TYPE_PARAM(t) : DT_TYPE_CLASS(t);
     int64_t i;
     uint64_t u;
     double d;
@@ -231,8 +231,6 @@ static int set_typed(dt_attrs *dst, const char *k, struct json_object *v, const 
         free(ss);
         return rc;
     }
-    if (cls == DT_ENUM)
-        t = (dt_type)DT_TYPE_PARAM(t);   /* enum attributes carry their integers */
     es = dt_type_size(t);
     if (es == 0 || cls == DT_FLOAT16 || cls == DT_BYTES || cls == DT_UNICODE)
         return DT_ETYPE;

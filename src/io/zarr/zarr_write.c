@@ -469,21 +469,60 @@ static int put_bytes(zw *w, const char *key, const void *data, size_t n, const c
     return DT_OK;
 }
 
+/* The JSON text with every non-ASCII character as a \\u escape (UTF-16
+ * pairs above U+FFFF), as Python's json module writes: zarr-python 2 reads
+ * metadata as ASCII. Outside strings JSON text is ASCII already. */
+static char *ascii_json(const char *text)
+{
+    dt__buf b;
+
+    dt__buf_init(&b);
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        uint32_t c = *p;
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+
+        if (len == 1) {
+            dt__buf_putc(&b, (char)c);
+            p++;
+            continue;
+        }
+        c &= len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+        for (size_t k = 1; k < len && p[k]; k++)
+            c = (c << 6) | (p[k] & 0x3F);
+        for (size_t k = 0; k < len && *p; k++)
+            p++;
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            dt__buf_printf(&b, "\\u%04x\\u%04x", 0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF));
+        } else {
+            dt__buf_printf(&b, "\\u%04x", c);
+        }
+    }
+    if (b.failed) {
+        dt__buf_free(&b);
+        return NULL;
+    }
+    return dt__buf_take(&b);
+}
+
 /* Write a metadata document and keep it for the consolidated metadata
  * (under `ckey`; NULL: not consolidated). Takes doc over. */
 static int put_doc(zw *w, const char *key, const char *ckey, json_object *doc)
 {
     const char *text;
+    char *ascii;
     int rc;
 
     if (!doc)
         return oom();
     text = json_object_to_json_string_ext(doc, JSON_FLAGS);
-    if (!text) {
+    ascii = text ? ascii_json(text) : NULL;
+    if (!ascii) {
         json_object_put(doc);
         return oom();
     }
-    rc = put_bytes(w, key, text, strlen(text), "writing metadata");
+    rc = put_bytes(w, key, ascii, strlen(ascii), "writing metadata");
+    free(ascii);
     if (rc == DT_OK && ckey && w->cons)
         rc = jset(w->cons, ckey, json_object_get(doc));
     json_object_put(doc);
