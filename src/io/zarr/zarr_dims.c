@@ -263,7 +263,8 @@ static int set_typed(dt_attrs *dst, const char *k, struct json_object *v, const 
 }
 
 int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, struct json_object *types,
-                       const dt_limits *lim, const char *store, const char *path)
+                       struct json_object *shapes, const dt_limits *lim, const char *store,
+                       const char *path)
 {
     if (!attrs)
         return DT_OK;
@@ -296,6 +297,19 @@ int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, struct json_obj
         rc = DT_ETYPE;
         if (tn && json_object_is_type(tn, json_type_string) && v)
             rc = set_typed(dst, k, v, json_object_get_string(tn));
+        if (rc == DT_OK && shapes) {
+            struct json_object *sh = dt__zj_get(shapes, k);
+            uint64_t dims[DT_MAX_RANK];
+            size_t nd = sh && json_object_is_type(sh, json_type_array)
+                            ? json_object_array_length(sh) : 0;
+            bool ok = nd > 1 && nd <= DT_MAX_RANK;
+
+            for (size_t i = 0; ok && i < nd; i++)
+                ok = dt__zj_u64(json_object_array_get_idx(sh, i), &dims[i]);
+            /* a shape that does not fit the values is ignored */
+            if (ok && dt__attr_set_shape(dst, k, nd, dims) < 0)
+                dt_error_clear();
+        }
         if (rc == DT_ETYPE) {
             dt_error_clear();
             rc = dt__attrs_set_raw(dst, k, DT_JSON, 1, text, DT_ATTR_SCALAR);
@@ -327,6 +341,9 @@ int dt__zarr_group_annotation(dt__zgroup *g, struct json_object *doc, int v3,
     at = dt__zj_get(ann, "attribute_types");
     if (at && json_object_is_type(at, json_type_object) && !g->atypes)
         g->atypes = json_object_get(at);
+    at = dt__zj_get(ann, "attribute_shapes");
+    if (at && json_object_is_type(at, json_type_object) && !g->ashapes)
+        g->ashapes = json_object_get(at);
     key = dt__aprintf("%s%s", g->prefix, v3 ? "zarr.json" : ".zgroup");
     if (!key)
         return DT_ENOMEM;
@@ -384,6 +401,9 @@ int dt__zarr_array_annotation(dt__zarray *a, struct json_object *doc, int v3,
     v = dt__zj_get(ann, "attribute_types");
     if (v && json_object_is_type(v, json_type_object))
         a->atypes = json_object_get(v);
+    v = dt__zj_get(ann, "attribute_shapes");
+    if (v && json_object_is_type(v, json_type_object))
+        a->ashapes = json_object_get(v);
     v = dt__zj_get(ann, "dtype");
     if (v && json_object_is_type(v, json_type_string)) {
         dt_type t;
@@ -820,8 +840,8 @@ static int add_array(dt__zreader *r, dt_node *node, dt__zgroup *g, size_t i,
         rc = dt__err_locate(rc, store, path);
         goto out;
     }
-    rc = dt__zarr_set_attrs(dt_var_attrs(var), a->attrs, a->atypes, dt__zreader_limits(r),
-                            store, path);
+    rc = dt__zarr_set_attrs(dt_var_attrs(var), a->attrs, a->atypes, a->ashapes,
+                            dt__zreader_limits(r), store, path);
     if (rc == DT_OK && a->enums) {
         json_object_object_foreach(a->enums, mk, mv) {
             int64_t val;
@@ -865,8 +885,8 @@ int dt__zarr_build_group(dt__zreader *r, size_t gi, dt_node *node)
     rc = dt_node_path(&gpath, node);
     if (rc < 0)
         return rc;
-    rc = dt__zarr_set_attrs(dt_node_attrs(node), g->attrs, g->atypes, dt__zreader_limits(r),
-                            store, gpath);
+    rc = dt__zarr_set_attrs(dt_node_attrs(node), g->attrs, g->atypes, g->ashapes,
+                            dt__zreader_limits(r), store, gpath);
     if (rc < 0)
         goto out;
     /* NCZarr: the dims the group declares, unlimited ones too */

@@ -101,6 +101,7 @@ typedef struct dt__zarray {
     size_t nlabels;
     /* libdtree's annotation (zarr_write.c), references or NULL */
     struct json_object *atypes;  /* attribute name -> manifest type name */
+    struct json_object *ashapes; /* attribute name -> shape (2-D and more) */
     struct json_object *enums;   /* enum member name -> value */
     dt_type vtype;         /* the variable's type when the format lacks it */
     int contiguous;        /* one chunk of a contiguous source variable */
@@ -159,6 +160,7 @@ typedef struct dt__zgroup {
     dt__zarray **arrays;   /* by name */
     size_t narrays;
     struct json_object *atypes; /* libdtree's attribute types, or NULL */
+    struct json_object *ashapes; /* and shapes */
     dt__zdim *ncdims;      /* NCZarr: the dims this group declares */
     size_t nncdims;
     int has_ncdims;
@@ -205,7 +207,8 @@ int dt__zarr_build_group(dt__zreader *r, size_t gi, dt_node *node);
 /* JSON attributes into a map, hidden ones left out; those `types` (NULL:
  * none) names get that type (libdtree's annotation), others stay JSON. */
 int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, struct json_object *types,
-                       const dt_limits *lim, const char *store, const char *path);
+                       struct json_object *shapes, const dt_limits *lim, const char *store,
+                       const char *path);
 /* libdtree's annotation (the "libdtree" member of .zgroup / zarr.json):
  * attribute types, unlimited dims; in v3 the dims the group declares. */
 int dt__zarr_group_annotation(dt__zgroup *g, struct json_object *doc, int v3,

@@ -74,6 +74,8 @@ void dt__zarray_free(dt__zarray *a)
         json_object_put(a->attrs);
     if (a->atypes)
         json_object_put(a->atypes);
+    if (a->ashapes)
+        json_object_put(a->ashapes);
     if (a->enums)
         json_object_put(a->enums);
     for (size_t i = 0; i < a->nlabels; i++)
@@ -192,6 +194,8 @@ static void group_free(dt__zgroup *g)
         json_object_put(g->attrs);
     if (g->atypes)
         json_object_put(g->atypes);
+    if (g->ashapes)
+        json_object_put(g->ashapes);
     free(g->children);
     for (size_t i = 0; i < g->narrays; i++)
         dt__zarray_free(g->arrays[i]);

@@ -117,6 +117,8 @@ static int oom(void)
 /* ------------------------------------------------------------------------ */
 /* JSON values                                                              */
 
+static json_object *u64_list(const uint64_t *v, size_t n);
+
 /* Object member add that takes v over also on failure; NULL v is OOM. */
 static int jset(json_object *o, const char *k, json_object *v)
 {
@@ -370,10 +372,53 @@ static const char *nczarr_type(dt_type t)
     }
 }
 
+/* v3 readers parse strict JSON: non-finite numbers become the strings
+ * "NaN", "Infinity", "-Infinity" (the v3 spelling), in place. */
+static int strict_json(json_object **pv)
+{
+    json_object *v = *pv;
+
+    if (json_object_is_type(v, json_type_double)) {
+        double d = json_object_get_double(v);
+        json_object *n;
+
+        if (isfinite(d))
+            return DT_OK;
+        n = json_object_new_string(isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+        if (!n)
+            return oom();
+        json_object_put(v);
+        *pv = n;
+    } else if (json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *e = json_object_array_get_idx(v, i), *old = e;
+
+            if (strict_json(&e) < 0)
+                return DT_ENOMEM;
+            if (e != old && json_object_array_put_idx(v, i, e) != 0) {
+                json_object_put(e);
+                return oom();
+            }
+        }
+    } else if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, k, e) {
+            json_object *n = e;
+
+            if (strict_json(&n) < 0)
+                return DT_ENOMEM;
+            if (n != e && json_object_object_add(v, k, n) != 0) {
+                json_object_put(n);
+                return oom();
+            }
+        }
+    }
+    return DT_OK;
+}
+
 /* The attributes as JSON (*out), their exact types (*types, libdtree's
  * annotation) and NCZarr's types (*nctypes). */
 static int attrs_json(zw *w, const dt_attrs *as, const char *where, json_object *out,
-                      json_object *types, json_object *nctypes)
+                      json_object *types, json_object *nctypes, json_object *shapes)
 {
     int bare = !w->v3;
 
@@ -395,6 +440,10 @@ static int attrs_json(zw *w, const dt_attrs *as, const char *where, json_object 
             if (!v && strcmp((const char *)d, "null") != 0)
                 return dt__fail_at(DT_EFORMAT, w->path, where, "attribute \"%s\" holds JSON "
                                    "that cannot be parsed", name);
+            if (v && w->v3 && strict_json(&v) < 0) {
+                json_object_put(v);
+                return DT_ENOMEM;
+            }
             rc = json_object_object_add(out, name, v);
             if (rc != 0) {
                 json_object_put(v);
@@ -443,6 +492,13 @@ static int attrs_json(zw *w, const dt_attrs *as, const char *where, json_object 
                 strcat(tn, " scalar");
             rc = jset(types, name, json_object_new_string(tn));
             if (rc < 0)
+                return rc;
+        }
+        {
+            size_t snd = 0;
+            const uint64_t *sh = dt_attr_shape(a, &snd);
+
+            if (sh && snd > 1 && (rc = jset(shapes, name, u64_list(sh, snd))) < 0)
                 return rc;
         }
         if (nctypes && nczarr_type(t)) {
@@ -1523,7 +1579,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
     const void *fill = dt_var_fill(v);
     dt_type vt = dt_var_type(v);
     json_object *doc = NULL, *attrs = NULL, *types = NULL, *nctypes = NULL, *ann = NULL;
-    json_object *dimnames = NULL, *refs = NULL;
+    json_object *dimnames = NULL, *refs = NULL, *shapes = json_object_new_object();
     char *key = NULL, *ckey = NULL;
     int rc;
 
@@ -1591,7 +1647,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
     ann = json_object_new_object();
     dimnames = json_object_new_array();
     refs = json_object_new_array();
-    if (!doc || !attrs || !types || !nctypes || !ann || !dimnames || !refs) {
+    if (!doc || !attrs || !types || !nctypes || !ann || !dimnames || !refs || !shapes) {
         rc = oom();
         goto out;
     }
@@ -1611,12 +1667,15 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
             rc = jpush(refs, json_object_new_string(w->dims[j].fqn));
     }
     if (rc == DT_OK)
-        rc = attrs_json(w, dt_var_attrs(v), a.path, attrs, types, w->v3 ? NULL : nctypes);
+        rc = attrs_json(w, dt_var_attrs(v), a.path, attrs, types, w->v3 ? NULL : nctypes,
+                        shapes);
     if (rc < 0)
         goto out;
     /* libdtree's annotation */
     if (json_object_object_length(types) > 0)
         rc = jset(ann, "attribute_types", json_object_get(types));
+    if (rc == DT_OK && json_object_object_length(shapes) > 0)
+        rc = jset(ann, "attribute_shapes", json_object_get(shapes));
     if (rc == DT_OK && (DT_TYPE_CLASS(vt) == DT_CHAR || DT_TYPE_CLASS(vt) == DT_ENUM)) {
         char tn[48];
 
@@ -1758,6 +1817,7 @@ out:
     json_object_put(ann);
     json_object_put(dimnames);
     json_object_put(refs);
+    json_object_put(shapes);
     zarr_a_clear(&a);
     return rc;
 }
@@ -1775,11 +1835,11 @@ static int write_group(zw *w, const dt_node *node)
     json_object *dims = json_object_new_object(), *unl = json_object_new_array();
     json_object *attrs = json_object_new_object(), *types = json_object_new_object();
     json_object *nctypes = json_object_new_object(), *ann = json_object_new_object();
-    json_object *doc = json_object_new_object();
+    json_object *doc = json_object_new_object(), *shapes = json_object_new_object();
     int rc = DT_OK;
 
     if (!gpath || !gvars || !ggroups || !dims || !unl || !attrs || !types || !nctypes ||
-        !ann || !doc) {
+        !ann || !doc || !shapes) {
         rc = oom();
         goto out;
     }
@@ -1867,9 +1927,12 @@ static int write_group(zw *w, const dt_node *node)
             rc = jpush(unl, json_object_new_string(w->dims[j].name));
     }
     if (rc == DT_OK)
-        rc = attrs_json(w, dt_node_attrs(node), gpath, attrs, types, w->v3 ? NULL : nctypes);
+        rc = attrs_json(w, dt_node_attrs(node), gpath, attrs, types, w->v3 ? NULL : nctypes,
+                        shapes);
     if (rc == DT_OK && json_object_object_length(types))
         rc = jset(ann, "attribute_types", json_object_get(types));
+    if (rc == DT_OK && json_object_object_length(shapes))
+        rc = jset(ann, "attribute_shapes", json_object_get(shapes));
     if (rc == DT_OK && json_object_array_length(unl))
         rc = jset(ann, "unlimited", json_object_get(unl));
     if (rc < 0)
@@ -1949,6 +2012,7 @@ out:
     json_object_put(nctypes);
     json_object_put(ann);
     json_object_put(doc);
+    json_object_put(shapes);
     return rc;
 }
 
