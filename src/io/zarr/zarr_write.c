@@ -1698,7 +1698,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
         rc = jset(ann, "no_fill", json_object_new_boolean(1));
     /* a contiguous source variable written as one chunk: said so, for the
      * way back to netCDF-4 */
-    if (rc == DT_OK && !dt_var_chunks(v) && a.nd && !a.sharded &&
+    if (rc == DT_OK && !dt_var_chunks(v) && !a.sharded &&
         memcmp(a.ic, a.shape, a.nd * sizeof *a.ic) == 0)
         rc = jset(ann, "contiguous", json_object_new_boolean(1));
     if (rc == DT_OK && w->v3 && a.nd)
