@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dt_error_clear();
     /* the same document as a group's attributes */
     if (dt_tree_new(&tree) == DT_OK) {
-        (void)dt__zarr_set_attrs(dt_node_attrs(dt_tree_root(tree)), doc, &opts.limits,
-                                 "fuzz.zarr", "/");
+        (void)dt__zarr_set_attrs(dt_node_attrs(dt_tree_root(tree)), doc, NULL, NULL,
+                                 &opts.limits, "fuzz.zarr", "/");
         fuzz_attrs(dt_node_attrs(dt_tree_root(tree)));
         dt_tree_free(tree);
     }

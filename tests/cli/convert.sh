@@ -24,7 +24,7 @@ expect_exit 2 "$DTREE" convert "$ex" "$tmp/ocean.unknown"
 expect_grep "cannot tell the format" "$tmp/err"
 expect_exit 2 "$DTREE" convert --format zip "$ex" "$tmp/o.nc"
 expect_exit 2 "$DTREE" convert --deflate 1 "$ex" "$tmp/o.yaml"
-expect_grep "netCDF-4 output only" "$tmp/err"
+expect_grep "apply to netCDF-4 and Zarr output only" "$tmp/err"
 
 # existing target: refused without --force
 expect_exit 1 "$DTREE" convert --quiet "$ex" "$tmp/ocean.nc"

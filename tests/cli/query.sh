@@ -107,13 +107,13 @@ expect_exit 2 "$DTREE" query --isel time=a "$ex" sst
 expect_exit 2 "$DTREE" query --method nearest "$ex" sst
 expect_exit 2 "$DTREE" query --method far --sel time=1 "$ex" sst
 
-# -o: the selected tree as YAML, read back; other formats wait for writers
+# -o: the selected tree as YAML, read back
 expect_exit 0 "$DTREE" query -o "$tmp/sel.yaml" --isel time=0:2 "$ex" 'temperature'
 expect_exit 0 "$DTREE" cat "$tmp/sel.yaml:/ocean/temperature"
 expect_grep "/ocean/temperature  float32 (time=2, depth=3)" "$tmp/out"
 expect_grep "18.75" "$tmp/out"
 expect_exit 1 "$DTREE" query -o "$tmp/sel.yaml" "$ex" 'temperature'
-expect_grep "the file exists" "$tmp/err"
+expect_grep "exists; use --force to replace it" "$tmp/err"
 expect_exit 0 "$DTREE" query -o "$tmp/sel.yaml" --force "$ex" 'sst'
 expect_exit 0 "$DTREE" ls "$tmp/sel.yaml"
 expect_grep "sst" "$tmp/out"
@@ -122,6 +122,28 @@ expect_exit 0 "$DTREE" query -o "$tmp/sel.nc" "$ex" 'sst'
 expect_exit 0 "$DTREE" ls "$tmp/sel.nc"
 expect_grep "sst" "$tmp/out"
 expect_grep "(netcdf4:" "$tmp/out"
+# Zarr v3 (a .zarr name) and v2 (--format): the same tree and data as the
+# YAML result of the same selection
+expect_exit 0 "$DTREE" query -o "$tmp/t2.yaml" --isel time=1:3 "$ex" 'temperature'
+expect_exit 0 "$DTREE" query -o "$tmp/t3.zarr" --isel time=1:3 "$ex" 'temperature'
+expect_exit 0 "$DTREE" ls "$tmp/t3.zarr"
+expect_grep "(zarr3:" "$tmp/out"
+expect_grep "temperature  float32 (time=2, depth=3)" "$tmp/out"
+expect_exit 0 "$DTREE" diff "$tmp/t2.yaml" "$tmp/t3.zarr"
+expect_exit 0 "$DTREE" query -o "$tmp/t2.zarr" --format zarr2 --isel time=1:3 "$ex" 'temperature'
+[ -f "$tmp/t2.zarr/.zgroup" ] && [ -f "$tmp/t2.zarr/.zmetadata" ] && pass ||
+    fail "--format zarr2 wrote no v2 store"
+expect_exit 0 "$DTREE" diff "$tmp/t2.yaml" "$tmp/t2.zarr"
+expect_exit 0 "$DTREE" cat "$tmp/t2.zarr:/ocean/temperature"
+expect_grep "18.75" "$tmp/out"
+expect_exit 1 "$DTREE" query -o "$tmp/t2.zarr" --format zarr2 "$ex" 'temperature'
+expect_grep "use --force" "$tmp/err"
+expect_exit 2 "$DTREE" query --format zarr2 "$ex" 'temperature'
+expect_grep "--format applies to -o" "$tmp/err"
+expect_exit 2 "$DTREE" query -o "$tmp/t.bin" "$ex" 'temperature'
+expect_grep "use --format" "$tmp/err"
+expect_exit 2 "$DTREE" query -o "$tmp/t.x" --format zarr4 "$ex" 'temperature'
+expect_grep "unknown format 'zarr4'" "$tmp/err"
 
 # syntax errors: exit 2, the message names the column, a caret points at it
 expect_exit 2 "$DTREE" query "$ex" 'ndim >'

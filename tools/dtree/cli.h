@@ -64,6 +64,12 @@ bool cli_attr_equal(const dt_attr *a, const dt_attr *b);
 /* The text of a char or one-string attribute (owned), or NULL. */
 char *cli_attr_text(const dt_attrs *attrs, const char *name);
 
+/* --format names: netcdf4 (nc4), zarr2, zarr3 (zarr), yaml. -1: unknown. */
+int cli_format_named(const char *name, dt_format *out);
+/* The format a target's name implies (.nc .nc4 .h5 .hdf5: netCDF-4, .yaml
+ * .yml, .zarr: Zarr v3), or DT_FORMAT_AUTO. */
+dt_format cli_format_of(const char *path);
+
 int cmd_ls(int argc, char **argv);
 void cmd_ls_help(FILE *fp);
 int cmd_cat(int argc, char **argv);

@@ -172,3 +172,41 @@ char *cli_attr_text(const dt_attrs *attrs, const char *name)
         return strdup(((char *const *)dt_attr_data(a))[0]);
     return NULL;
 }
+
+int cli_format_named(const char *name, dt_format *out)
+{
+    static const struct { const char *name; dt_format fmt; } names[] = {
+        {"netcdf4", DT_FORMAT_NETCDF4}, {"nc4", DT_FORMAT_NETCDF4},
+        {"yaml", DT_FORMAT_YAML},       {"zarr2", DT_FORMAT_ZARR2},
+        {"zarr3", DT_FORMAT_ZARR3},     {"zarr", DT_FORMAT_ZARR3},
+    };
+
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            *out = names[i].fmt;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The format a target's name implies (.nc, .h5, .yaml, .zarr: Zarr v3),
+ * or DT_FORMAT_AUTO. */
+dt_format cli_format_of(const char *dst)
+{
+    const char *dot = strrchr(dst, '.');
+    static const struct { const char *ext; dt_format fmt; } exts[] = {
+        {".nc", DT_FORMAT_NETCDF4}, {".nc4", DT_FORMAT_NETCDF4},
+        {".h5", DT_FORMAT_NETCDF4}, {".hdf5", DT_FORMAT_NETCDF4},
+        {".yaml", DT_FORMAT_YAML},  {".yml", DT_FORMAT_YAML},
+        {".zarr", DT_FORMAT_ZARR3},
+    };
+
+    if (!dot || strchr(dot, '/'))
+        return DT_FORMAT_AUTO;
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
+        if (strcmp(dot, exts[i].ext) == 0)
+            return exts[i].fmt;
+    }
+    return DT_FORMAT_AUTO;
+}

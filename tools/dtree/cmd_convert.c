@@ -187,25 +187,6 @@ static int parse_chunks(const char *text, chunkspec *c)
     return rc;
 }
 
-static dt_format format_of(const char *dst)
-{
-    const char *dot = strrchr(dst, '.');
-    static const struct { const char *ext; dt_format fmt; } exts[] = {
-        {".nc", DT_FORMAT_NETCDF4}, {".nc4", DT_FORMAT_NETCDF4},
-        {".h5", DT_FORMAT_NETCDF4}, {".hdf5", DT_FORMAT_NETCDF4},
-        {".yaml", DT_FORMAT_YAML},  {".yml", DT_FORMAT_YAML},
-        {".zarr", DT_FORMAT_ZARR3},
-    };
-
-    if (!dot || strchr(dot, '/'))
-        return DT_FORMAT_AUTO;
-    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
-        if (strcmp(dot, exts[i].ext) == 0)
-            return exts[i].fmt;
-    }
-    return DT_FORMAT_AUTO;
-}
-
 int cmd_convert(int argc, char **argv)
 {
     dt_write_opts o = DT_WRITE_OPTS_INIT;
@@ -242,15 +223,7 @@ int cmd_convert(int argc, char **argv)
             o.recompress = 1;
         } else if (strcmp(a, "--format") == 0) {
             NEED_ARG();
-            if (strcmp(argv[i], "netcdf4") == 0 || strcmp(argv[i], "nc4") == 0) {
-                fmt = DT_FORMAT_NETCDF4;
-            } else if (strcmp(argv[i], "yaml") == 0) {
-                fmt = DT_FORMAT_YAML;
-            } else if (strcmp(argv[i], "zarr2") == 0) {
-                fmt = DT_FORMAT_ZARR2;
-            } else if (strcmp(argv[i], "zarr3") == 0 || strcmp(argv[i], "zarr") == 0) {
-                fmt = DT_FORMAT_ZARR3;
-            } else {
+            if (cli_format_named(argv[i], &fmt) < 0) {
                 rc = cli_usage("convert", "unknown format '%s' (netcdf4, zarr2, zarr3 or "
                                "yaml)", argv[i]);
                 goto out;
@@ -344,7 +317,7 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
     if (fmt == DT_FORMAT_AUTO)
-        fmt = format_of(dst);
+        fmt = cli_format_of(dst);
     if (fmt == DT_FORMAT_AUTO) {
         rc = cli_usage("convert", "cannot tell the format from '%s': use --format", dst);
         goto out;

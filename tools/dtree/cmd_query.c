@@ -13,7 +13,8 @@ void cmd_query_help(FILE *fp)
 {
     fprintf(fp,
             "usage: dtree query [--json | --yaml] [--isel DIM=POS]... [--sel DIM=LABEL]...\n"
-            "                   [--method exact|nearest] [--print] [-o OUT [--force]]\n"
+            "                   [--method exact|nearest] [--print]\n"
+            "                   [-o OUT [--format F] [--force]]\n"
             "                   PATH[:/group] EXPR\n"
             "\n"
             "Print the path of every group and variable EXPR matches, one per line.\n"
@@ -32,8 +33,10 @@ void cmd_query_help(FILE *fp)
             "  --method nearest    the nearest label instead of an exact one\n"
             "  --print             print the selected tree (matching variables, the\n"
             "                      coordinates they use, sliced) as a YAML tree\n"
-            "  -o OUT              write the selected tree to OUT (.yaml; .nc and .zarr\n"
-            "                      once their writers exist); --force replaces OUT\n"
+            "  -o OUT              write the selected tree to OUT, in the format its name\n"
+            "                      says (.nc, .zarr: Zarr v3, .yaml); the data is read\n"
+            "                      from the source as it is written; --force replaces OUT\n"
+            "  --format F          the format of OUT: netcdf4, zarr2, zarr3 or yaml\n"
             "\n"
             "Exit status: 0 success (also when nothing matches), 1 the file could not be\n"
             "read or the selection failed, 2 usage or syntax error.\n");
@@ -163,6 +166,7 @@ int cmd_query(int argc, char **argv)
     const char *target = NULL, *expr = NULL, *out = NULL;
     int json = 0, yaml = 0, print = 0, force = 0, rc = EXIT_OK;
     dt_sel_method method = DT_SEL_EXACT;
+    dt_format ofmt = DT_FORMAT_AUTO;
     dt_indexers *ix = NULL;
     dt_query *q = NULL;
     dt_query_opts qo = DT_QUERY_OPTS_INIT;
@@ -212,6 +216,12 @@ int cmd_query(int argc, char **argv)
                                 (!missing && (v = cli_optarg(argc, argv, &i, "--output",
                                                              &missing)) != NULL))) {
             out = v;
+        } else if (!missing && (v = cli_optarg(argc, argv, &i, "--format", &missing)) != NULL) {
+            if (cli_format_named(v, &ofmt) < 0) {
+                rc = cli_usage("query", "unknown format '%s' (netcdf4, zarr2, zarr3 or yaml)",
+                               v);
+                goto out;
+            }
         } else if (missing) {
             rc = cli_usage("query", "%s needs a value", opt);
             goto out;
@@ -234,6 +244,14 @@ int cmd_query(int argc, char **argv)
     }
     if (json + yaml + print > 1) {
         rc = cli_usage("query", "--json, --yaml and --print exclude each other");
+        goto out;
+    }
+    if (ofmt != DT_FORMAT_AUTO && !out) {
+        rc = cli_usage("query", "--format applies to -o");
+        goto out;
+    }
+    if (out && ofmt == DT_FORMAT_AUTO && (ofmt = cli_format_of(out)) == DT_FORMAT_AUTO) {
+        rc = cli_usage("query", "cannot tell the format from '%s': use --format", out);
         goto out;
     }
     if (method == DT_SEL_NEAREST && dt_indexers_count(ix) == 0) {
@@ -268,8 +286,13 @@ int cmd_query(int argc, char **argv)
         dt_write_opts wo = DT_WRITE_OPTS_INIT;
 
         wo.force = force;
-        if (dt_tree_write(sel, out, DT_FORMAT_AUTO, &wo) < 0) {
-            rc = cli_fail();
+        if (dt_tree_write(sel, out, ofmt, &wo) < 0) {
+            if (dt_error_last()->code == DT_EEXIST && !force) {
+                fprintf(stderr, "dtree: %s: exists; use --force to replace it\n", out);
+                rc = EXIT_BAD_FILE;
+            } else {
+                rc = cli_fail();
+            }
             goto out;
         }
     }
