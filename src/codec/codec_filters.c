@@ -155,7 +155,9 @@ static void store_num(unsigned char *p, const dt__npy *t, double v)
     }
     if (isnan(v) || v >= 18446744073709551616.0 || v < -9223372036854775808.0)
         v = 0;
-    if (t->kind == 'i' || v < 0)
+    /* through int64 only below 0: 2^63 and up do not fit it (undefined in
+     * C), and as uint64 they keep the same low bits */
+    if (v < 0)
         store_int(p, t, (uint64_t)(int64_t)v);
     else
         store_int(p, t, (uint64_t)v);

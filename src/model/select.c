@@ -182,7 +182,8 @@ int dt_selection_parse(dt_selection *out, const dt_var *var, const char *text)
                 if (b > ssize)
                     b = ssize;
                 out->start[axis] = (uint64_t)a;
-                out->count[axis] = b > a ? (uint64_t)((b - a + step - 1) / step) : 0;
+                /* b - a + step - 1 could pass INT64_MAX */
+                out->count[axis] = b > a ? (uint64_t)(b - a - 1) / (uint64_t)step + 1 : 0;
                 out->stride[axis] = (uint64_t)step;
             }
             axis++;

@@ -342,7 +342,8 @@ static int resolve_positions(axis_sel *out, const ixr *x, const dt_node *g, uint
         a = a > ssize ? ssize : a;
         b = b > ssize ? ssize : b;
         out->start = (uint64_t)a;
-        out->count = b > a ? (uint64_t)((b - a + step - 1) / step) : 0;
+        /* b - a + step - 1 could pass INT64_MAX */
+        out->count = b > a ? (uint64_t)(b - a - 1) / (uint64_t)step + 1 : 0;
         out->stride = (uint64_t)step;
         out->dropped = false;
     }

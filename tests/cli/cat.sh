@@ -35,6 +35,11 @@ expect_grep '[18.5, 18.75, null, 19.25]' "$tmp/out"
 expect_exit 0 "$DTREE" cat --format raw "$ex:/ocean/surface/sst"
 [ "$(wc -c < "$tmp/out")" -eq 16 ] && pass || fail "raw: expected 16 bytes"
 
+# a step as large as int64 allows keeps the first element (its count once
+# overflowed int64)
+expect_exit 0 "$DTREE" cat "$ex:/ocean/temperature[::9223372036854775807, 1]"
+expect_grep "/ocean/temperature  float32 (time=1)" "$tmp/out"
+
 # errors: column of a syntax error, out of range, no such variable, usage
 expect_exit 1 "$DTREE" cat "$ex:/ocean/temperature[1,,]"
 expect_grep 'selection "[1,,]": column 4' "$tmp/err"

@@ -67,6 +67,23 @@ expect_grep 'attribute "big"' "$tmp/err"
 expect_exit 1 "$DTREE" --max-alloc 100K ls "$y"
 expect_grep "attr.yaml: the document is over the limit of 102400 bytes" "$tmp/err"
 
+# A netCDF-4 string variable holding a 200000-byte string: HDF5 hands the
+# strings over, and their copies are refused over the cap.
+v="$tmp/str.yaml"
+{
+    printf 'format: "dtree-manifest/1"\nwriter: "limits.sh"\nfiles:\n'
+    printf '  - file: "str.yaml"\n    kind: "yaml"\n    groups:\n      /:\n'
+    printf '        dims:\n          n: 2\n        vars:\n          s:\n'
+    printf '            dtype: "string"\n            shape: [2]\n            dims: ["n"]\n'
+    printf '            values: ["'
+    head -c 200000 /dev/zero | tr '\0' y
+    printf '", "b"]\n'
+} > "$v"
+expect_exit 0 "$DTREE" convert "$v" "$tmp/str.nc"
+expect_exit 0 "$DTREE" cat "$tmp/str.nc:/s"
+expect_exit 1 "$DTREE" --max-alloc 100K cat "$tmp/str.nc:/s"
+expect_grep "str.nc: /s: the strings read are over the allocation limit of 102400 bytes" "$tmp/err"
+
 # sizes: suffixes K M G T (optionally KiB, KB), refused otherwise
 expect_exit 0 "$DTREE" --max-alloc 3MiB cat "$z:/v[0, 0]"
 expect_exit 0 "$DTREE" --max-alloc 1g cat "$z:/v[0, 0]"

@@ -275,7 +275,19 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
     if (rc == DT_OK && tmp) {
         char **out = buf;
         size_t i;
+        uint64_t total = 0;
 
+        /* HDF5 has allocated the strings; their copies are bounded */
+        for (i = 0; i < nel && total <= s->f->limits.max_alloc; i++)
+            total += tmp[i] ? strlen(tmp[i]) + 1 : 1;
+        if (total > s->f->limits.max_alloc) {
+            char what[96];
+
+            snprintf(what, sizeof what, "the strings read are over the allocation limit "
+                     "of %" PRIu64 " bytes", s->f->limits.max_alloc);
+            rc = src_fail(s, var, DT_ELIMIT, what);
+            nel = 0;
+        }
         for (i = 0; i < nel; i++) {
             out[i] = dt__h5_utf8_dup(tmp[i] ? tmp[i]
                                      : s->fill_str ? s->fill_str : "");

@@ -36,6 +36,9 @@ static int v3_fail(const char *store, const char *prefix, int code, const char *
 int dt__zarr_v3_extra_members(const struct json_object *doc, const char *const *known,
                               const char *store, const char *key)
 {
+    if (!json_object_is_type(doc, json_type_object))
+        return dt__fail_at(DT_EFORMAT, store, key, "the document is %s, not an object",
+                           dt__zj_kind(doc));
     json_object_object_foreach((struct json_object *)doc, k, v) {
         struct json_object *mu;
         size_t i;
@@ -439,6 +442,12 @@ int dt__zarr_v3_array(dt__zarray **out, const char *name, const char *prefix,
     key = dt__aprintf("%szarr.json", prefix);
     if (!a->name || !a->prefix || !key) {
         rc = DT_ENOMEM;
+        goto fail;
+    }
+    /* the store reader checks this first; the v2 reader checks it here */
+    if (!json_object_is_type(doc, json_type_object)) {
+        rc = dt__fail_at(DT_EFORMAT, store, key, "the document is %s, not an object",
+                         dt__zj_kind(doc));
         goto fail;
     }
     rc = dt__zarr_v3_extra_members(doc, array_members, store, key);
