@@ -126,24 +126,47 @@ size_t dt__float_repr_slow(char *out, double v, int width)
     return layout(out, digits[0] == '-', mant, nd, exp10);
 }
 
+/* Is the P-digit candidate c (in units of I) between the midpoints? With
+ * everything times 2^(s+2): C4 against L4 and H4. A midpoint itself reads
+ * back as v when v's significand is even (ties to even). -1: a float32
+ * candidate too close to a midpoint to decide (strtod rounds to double
+ * first). */
+static int inside(uint64_t c, int s, u128 L4, u128 H4, bool even, int width)
+{
+    u128 C4 = (u128)c << (s + 2);
+
+    if (width == 4) {
+        u128 dl = C4 > L4 ? C4 - L4 : L4 - C4;
+        u128 dh = C4 > H4 ? C4 - H4 : H4 - C4;
+        if ((dl != 0 && dl <= (L4 >> 40)) || (dh != 0 && dh <= (H4 >> 40)))
+            return -1;
+    }
+    return (C4 > L4 || (C4 == L4 && even)) && (C4 < H4 || (C4 == H4 && even));
+}
+
+static const char two_digits[200] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 size_t dt__float_repr_fast(char *out, double v, int width)
 {
-    uint64_t m, bits;
-    int e, pmax, k, s, nd;
-    bool neg, boundary;
+    uint64_t m, I, lo, hi, q;
+    int e, pmax, k, s, nd, p, t;
+    bool neg, boundary, even;
+    bool frac_nonzero = false, frac_half = false, frac_over = false;
     u128 T, H4, L4, tens;
-    uint64_t I, pre[21];
-    uint8_t dig[21], sticky[22];
-    bool frac_nonzero, frac_half = false, frac_over = false;
-    char mant[24];
 
     if (width == 8) {
+        uint64_t bits;
+        int ex;
+
         memcpy(&bits, &v, 8);
         neg = bits >> 63;
-        int ex = (int)((bits >> 52) & 0x7ff);
+        ex = (int)((bits >> 52) & 0x7ff);
         m = bits & ((1ull << 52) - 1);
-        if (ex == 0)
-            return 0; /* zero and subnormals */
+        if (ex == 0 || ex == 0x7ff)
+            return 0; /* zero, subnormals, non-finite */
         boundary = m == 0 && ex > 1;
         m |= 1ull << 52;
         e = ex - 1075;
@@ -151,25 +174,22 @@ size_t dt__float_repr_fast(char *out, double v, int width)
     } else if (width == 4) {
         float f = (float)v;
         uint32_t b32;
+        int ex;
 
         memcpy(&b32, &f, 4);
         neg = b32 >> 31;
-        int ex = (int)((b32 >> 23) & 0xff);
+        ex = (int)((b32 >> 23) & 0xff);
         m = b32 & ((1u << 23) - 1);
-        if (ex == 0) {
-            if (m == 0)
-                return 0;
-            e = -149;
-            boundary = false;
-        } else {
-            boundary = m == 0 && ex > 1;
-            m |= 1u << 23;
-            e = ex - 150;
-        }
+        if (ex == 0 || ex == 0xff)
+            return 0;
+        boundary = m == 0 && ex > 1;
+        m |= 1u << 23;
+        e = ex - 150;
         pmax = 9;
     } else {
         return 0;
     }
+    even = (m & 1) == 0;
     if (e >= 0) {
         if (64 - __builtin_clzll(m) + e > 61)
             return 0;
@@ -179,102 +199,117 @@ size_t dt__float_repr_fast(char *out, double v, int width)
         tens = (u128)1 << e;   /* the scale of the midpoints below */
     } else {
         int bl = 64 - __builtin_clzll(m);
-        int elow = ((bl - 1 + e) * 78913) >> 18; /* floor(log2 v * log10 2), or 1 less */
+        int elow = ((bl - 1 + e) * 78913) >> 18; /* floor(log10 v), or 1 less */
 
         s = -e;
         k = pmax - 1 - elow;
-        if (s > 124 || k < 0 || k > 38)
+        /* T = m * 10^k below 2^125: bits of 10^k at most k * 3.3223 + 1 */
+        if (s > 124 || k < 0 || k > 38 || bl + ((k * 3402) >> 10) + 1 > 125)
             return 0;
         tens = pow10_128(k);
-        if (__builtin_mul_overflow((u128)m, tens, &T) || (T >> 125) != 0)
-            return 0;
+        T = k < 20 ? (u128)m * (uint64_t)tens : (u128)m * tens;
     }
-    /* I = floor(v * 10^k), and what is left below it as a fraction of 2^s */
+    /* I = floor(v * 10^k), and the fraction below it (of 2^s) */
     {
         u128 ip = T >> s;
-        u128 fr = s ? T & (((u128)1 << s) - 1) : 0;
 
         if (ip >> 64)
             return 0;
         I = (uint64_t)ip;
-        frac_nonzero = fr != 0;
         if (s) {
-            u128 half = (u128)1 << (s - 1);
+            u128 fr = T & (((u128)1 << s) - 1), half = (u128)1 << (s - 1);
+            frac_nonzero = fr != 0;
             frac_half = fr == half;
             frac_over = fr > half;
         }
     }
+    if (I < pow10_64[pmax - 1] && e < 0)
+        return 0; /* the scaling fell short (cannot happen; stay exact) */
     if (I == 0)
         return 0;
-    /* digits of I, most significant first: pre[i] = first i digits */
-    {
-        uint64_t x = I;
-        uint8_t rev[21];
-        int n = 0;
-
-        while (x) {
-            rev[n++] = (uint8_t)(x % 10);
-            x /= 10;
-        }
-        nd = n;
-        for (int i = 0; i < nd; i++)
-            dig[i + 1] = rev[nd - 1 - i];
-        pre[0] = 0;
-        for (int i = 1; i <= nd; i++)
-            pre[i] = pre[i - 1] * 10 + dig[i];
-        /* sticky[i]: some digit after position i, or the fraction, is nonzero */
-        sticky[nd] = frac_nonzero;
-        for (int i = nd - 1; i >= 0; i--)
-            sticky[i] = sticky[i + 1] || dig[i + 1] != 0;
-    }
-    if (nd < pmax && e < 0)
-        return 0; /* the scaling fell short (cannot happen; stay exact) */
+    for (nd = 1; nd < 20 && I >= pow10_64[nd]; nd++)
+        ;
     H4 = ((u128)(4 * m + 2)) * tens;
     L4 = ((u128)(4 * m - (boundary ? 1 : 2))) * tens;
-    for (int p = 1; p <= pmax && p <= nd; p++) {
-        uint64_t q = pre[p], unit = pow10_64[nd - p], c;
-        bool up;
-        u128 C4;
+    /* Fewer digits than nd - t are out of reach when no multiple of 10^t
+     * lies in [lo, hi], which holds every candidate that can read back:
+     * drop digits while one does (at most one more step is then needed). */
+    lo = (uint64_t)(L4 >> (s + 2));
+    hi = (uint64_t)(H4 >> (s + 2));
+    {
+        uint64_t a = lo - 1, b = hi, r = I;
+        int last = 0;
+        bool rest = false;   /* a dropped digit other than the last is nonzero */
 
-        if (p < nd) {
-            int d = dig[p + 1];
-            up = d > 5 || (d == 5 && (sticky[p + 1] || (q & 1)));
-        } else {
-            up = frac_over || (frac_half && (q & 1));
+        for (t = 0; t < nd - 1 && b / 10 > a / 10; t++) {
+            rest = rest || last != 0;
+            last = (int)(r % 10);
+            a /= 10;
+            b /= 10;
+            r /= 10;
         }
-        q += up;
-        c = q * unit;           /* <= 10^19: fits */
-        C4 = (u128)c << (s + 2);
-        bool even = (m & 1) == 0;
-        bool in_lo = C4 > L4 || (C4 == L4 && even);
-        bool in_hi = C4 < H4 || (C4 == H4 && even);
-        if (width == 4) {
-            /* strtod rounds to double first: too close to a midpoint to tell */
-            u128 dl = C4 > L4 ? C4 - L4 : L4 - C4;
-            u128 dh = C4 > H4 ? C4 - H4 : H4 - C4;
-            if ((dl != 0 && dl <= (L4 >> 40)) || (dh != 0 && dh <= (H4 >> 40)))
-                return 0;
-        }
-        if (in_lo && in_hi) {
-            int exp10 = nd - 1 - k, n = 0;
-            char tmp[21];
-
-            if (q == pow10_64[p]) { /* 9.99 rounded up to 10.0 */
-                q /= 10;
-                exp10++;
-            }
-            while (q) {
-                tmp[n++] = (char)('0' + q % 10);
-                q /= 10;
-            }
-            for (int i = 0; i < n; i++)
-                mant[i] = tmp[n - 1 - i];
-            while (n > 1 && mant[n - 1] == '0')
-                n--;
-            return layout(out, neg, mant, (size_t)n, exp10);
+        p = nd - t;
+        if (p > pmax)
+            return 0;
+        /* the P-digit rounding of v, ties to even */
+        q = r;
+        if (t == 0) {
+            if (frac_over || (frac_half && (q & 1)))
+                q++;
+        } else if (last > 5 || (last == 5 && (rest || frac_nonzero || (q & 1)))) {
+            q++;
         }
     }
-    return 0;
+    for (;;) {
+        int in = inside(q * pow10_64[nd - p], s, L4, H4, even, width);
+
+        if (in < 0)
+            return 0;
+        if (in)
+            break;
+        /* rare: the nearest P-digit text is outside; one digit more */
+        if (++p > pmax || p > nd)
+            return 0;
+        {
+            uint64_t unit = pow10_64[nd - p], r;
+
+            q = I / unit;
+            r = I - q * unit;
+            if (unit == 1) {
+                if (frac_over || (frac_half && (q & 1)))
+                    q++;
+            } else if (r > unit / 2 || (r == unit / 2 && (frac_nonzero || (q & 1)))) {
+                q++;
+            }
+        }
+    }
+    {
+        int exp10 = nd - 1 - k, n = 0;
+        char mant[24], *w = mant + sizeof mant;
+
+        if (q == pow10_64[p]) { /* 9.99 rounded up to 10.0 */
+            q = 1;
+            exp10++;
+        }
+        while (q >= 10 && q % 10 == 0)
+            q /= 10;
+        while (q >= 100) {
+            unsigned d = (unsigned)(q % 100);
+            q /= 100;
+            w -= 2;
+            memcpy(w, two_digits + 2 * d, 2);
+            n += 2;
+        }
+        if (q >= 10) {
+            w -= 2;
+            memcpy(w, two_digits + 2 * q, 2);
+            n += 2;
+        } else {
+            *--w = (char)('0' + q);
+            n++;
+        }
+        return layout(out, neg, w, (size_t)n, exp10);
+    }
 }
 
 size_t dt__float_repr(char *out, double v, int width)
