@@ -306,14 +306,16 @@ static void text_header(printer *pr)
     ob_putc(o, '\n');
 }
 
-/* Print n elements (texts, of lengths lens) starting at element pr->emitted. */
-static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
+/* Print n elements (the texts in pr->arena, of lengths lens) starting at
+ * element pr->emitted. */
+static void emit_text(printer *pr, const uint32_t *lens, size_t n)
 {
     uint64_t *idx = pr->idx;
     char tmp[32];
     outbuf *o = &pr->out;
+    const char *text = pr->arena;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; text += lens[i] + 1, i++) {
         uint64_t e = pr->emitted + i;
 
         if (pr->fmt == FMT_CSV) {
@@ -321,7 +323,7 @@ static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
                 put_csv_field(o, label(&pr->ax[a], idx[a], pr->sel, tmp, sizeof tmp));
                 ob_putc(o, ',');
             }
-            put_csv_field(o, texts[i]);
+            put_csv_field(o, text);
             ob_putc(o, '\n');
         } else if (pr->fmt == FMT_JSON) {
             size_t opened = 0;
@@ -335,14 +337,14 @@ static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
                 ob_put(o, ", ", 2);
             for (size_t k = 0; k < opened; k++)
                 ob_putc(o, '[');
-            put_json_value(o, pr->t, texts[i]);
+            put_json_value(o, pr->t, text);
             for (size_t a = pr->nax; a-- > 0;) {
                 if (idx[a] + 1 != pr->ax[a].count)
                     break;
                 ob_putc(o, ']');
             }
         } else if (pr->nax == 0) {
-            ob_put(o, texts[i], lens[i]);
+            ob_put(o, text, lens[i]);
             ob_putc(o, '\n');
         } else if (pr->nax == 1) {
             const char *l = label(&pr->ax[0], idx[0], pr->sel, tmp, sizeof tmp);
@@ -351,7 +353,7 @@ static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
             ob_puts(o, pr->ax[0].name);
             ob_putc(o, '=');
             ob_put(o, l, ll);
-            ob_padded(o, col_pad(pr->width[0], ll) + 2, texts[i], lens[i]);
+            ob_padded(o, col_pad(pr->width[0], ll) + 2, text, lens[i]);
             ob_putc(o, '\n');
         } else {
             uint64_t col = idx[pr->nax - 1];
@@ -382,7 +384,7 @@ static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
                 ob_padded(o, col_pad(pr->width[0], ll), l, ll);
             }
             ob_padded(o, 2 + col_pad(pr->width[1 + (col < 4096 ? col : 4095)], lens[i]),
-                      texts[i], lens[i]);
+                      text, lens[i]);
             if (col + 1 == pr->ax[pr->nax - 1].count)
                 ob_putc(o, '\n');
         }
@@ -397,7 +399,7 @@ static void emit_text(printer *pr, char **texts, const size_t *lens, size_t n)
 }
 
 /* The texts of n elements at buf, each formatted once into pr->arena. */
-static int format_block(printer *pr, const void *buf, size_t n, char **texts, size_t *lens)
+static int format_block(printer *pr, const void *buf, size_t n, uint32_t *lens)
 {
     size_t es = dt_type_size(pr->t), used = 0;
 
@@ -414,8 +416,13 @@ static int format_block(printer *pr, const void *buf, size_t n, char **texts, si
             if ((size_t)r < room)
                 break;
             {
-                size_t cap = pr->arena_cap * 2 + (size_t)r + 64;
-                char *a = realloc(pr->arena, cap);
+                /* about 12 bytes a number; then half as much again */
+                size_t cap = pr->arena_cap ? pr->arena_cap + pr->arena_cap / 2 : n * 12;
+                char *a;
+
+                if (cap < used + (size_t)r + 64)
+                    cap = used + (size_t)r + 64;
+                a = realloc(pr->arena, cap);
                 if (!a) {
                     fprintf(stderr, "dtree: out of memory\n");
                     return -1;
@@ -424,19 +431,18 @@ static int format_block(printer *pr, const void *buf, size_t n, char **texts, si
                 pr->arena_cap = cap;
             }
         }
-        lens[i] = (size_t)r;
+        if ((uint64_t)r >= UINT32_MAX) {
+            fprintf(stderr, "dtree: a value of over 4 GiB of text\n");
+            return -1;
+        }
+        lens[i] = (uint32_t)r;
         used += (size_t)r + 1;
-    }
-    used = 0;
-    for (size_t i = 0; i < n; i++) {
-        texts[i] = pr->arena + used;
-        used += lens[i] + 1;
     }
     return 0;
 }
 
 /* Column widths from the first block and the labels. */
-static int set_widths(printer *pr, const size_t *lens, size_t n)
+static int set_widths(printer *pr, const uint32_t *lens, size_t n)
 {
     size_t ncol = 1;
     char tmp[32];
@@ -483,8 +489,7 @@ static int stream(printer *pr)
     uint64_t inner = 1, total = 1, done = 0, step = 1;
     bool all_whole;
     void *buf;
-    char **texts = NULL;
-    size_t *lens = NULL;
+    uint32_t *lens = NULL;
     int rc = 0;
 
     for (size_t i = 0; i < nd; i++)
@@ -506,11 +511,9 @@ static int stream(printer *pr)
             step = 1;
     }
     buf = malloc((size_t)(step * inner) * es);
-    texts = malloc((size_t)(step * inner) * sizeof *texts);
     lens = malloc((size_t)(step * inner) * sizeof *lens);
-    if (!buf || !texts || !lens) {
+    if (!buf || !lens) {
         free(buf);
-        free(texts);
         free(lens);
         fprintf(stderr, "dtree: out of memory\n");
         return -1;
@@ -539,11 +542,11 @@ static int stream(printer *pr)
         }
         if (pr->fmt == FMT_RAW) {
             put_raw(pr->out.fp, pr->t, buf, (size_t)n);
-        } else if (format_block(pr, buf, (size_t)n, texts, lens) < 0 ||
+        } else if (format_block(pr, buf, (size_t)n, lens) < 0 ||
                    (!pr->widths_set && set_widths(pr, lens, (size_t)n) < 0)) {
             rc = -1;
         } else {
-            emit_text(pr, texts, lens, (size_t)n);
+            emit_text(pr, lens, (size_t)n);
         }
         if (DT_TYPE_CLASS(pr->t) == DT_STRING)
             dt_strings_free(buf, (size_t)n);
@@ -560,7 +563,6 @@ static int stream(printer *pr)
     }
     ob_flush(&pr->out);
     free(buf);
-    free(texts);
     free(lens);
     return rc;
 }
