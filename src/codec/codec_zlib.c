@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "codec.h"
@@ -75,6 +76,42 @@ static int grow(dt__bytes *out, size_t *cap, uint64_t expect, uint64_t max, size
     return DT_OK;
 }
 
+/* The usual case, a stream (one gzip member) that decodes to the size due,
+ * with libdeflate (about twice zlib's speed); anything else (several gzip
+ * members, a damaged or wrong-sized stream) is left to zlib, whose account
+ * of it the error gives. */
+static int fast_decode(const zstate *s, const dt__bytes *in, uint64_t expect, dt__bytes *out)
+{
+    struct libdeflate_decompressor *d;
+    enum libdeflate_result r;
+    size_t got = 0, used = 0;
+
+    if (expect > SIZE_MAX || expect == 0)
+        return DT_EUNSUPPORTED;
+    d = libdeflate_alloc_decompressor();
+    if (!d)
+        return DT_ENOMEM;
+    out->data = malloc((size_t)expect);
+    if (!out->data) {
+        libdeflate_free_decompressor(d);
+        return DT_ENOMEM;
+    }
+    if (s->gzip)
+        r = libdeflate_gzip_decompress_ex(d, in->data, in->len, out->data, (size_t)expect,
+                                          &used, &got);
+    else
+        r = libdeflate_zlib_decompress(d, in->data, in->len, out->data, (size_t)expect,
+                                       &got);
+    libdeflate_free_decompressor(d);
+    if (r == LIBDEFLATE_SUCCESS && got == expect && (!s->gzip || used == in->len)) {
+        out->len = got;
+        return DT_OK;
+    }
+    free(out->data);
+    out->data = NULL;
+    return DT_EFORMAT;
+}
+
 static int z_decode(const void *state, const dt__array_spec *spec, const dt__bytes *in,
                     uint64_t expect, dt__bytes *out, const dt__codec_ctx *ctx)
 {
@@ -97,6 +134,8 @@ static int z_decode(const void *state, const dt__array_spec *spec, const dt__byt
                                   ? "; it looks like a zlib stream, which the gzip codec "
                                     "does not take"
                                   : "");
+    if (expect != DT__SIZE_UNKNOWN && fast_decode(s, in, expect, out) == DT_OK)
+        return DT_OK;
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, s->gzip ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK)
         return DT_ENOMEM;

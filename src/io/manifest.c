@@ -117,25 +117,11 @@ static void quote_str(dt__buf *b, const char *s)
 
 /* The shortest text that reads back as the same float of its width
  * (2, 4 or 8 bytes), spelled as Python's repr and as YAML 1.1 resolves a
- * float: "1.0", "0.0001", "2.5e-07", "1.0e+16". */
-static bool reads_back(const char *digits, double v, int width)
-{
-    double back = strtod(digits, NULL);
-
-    if (width == 8)
-        return back == v;
-    if (width == 4)
-        return (float)back == (float)v;
-    return dt__half_from_float((float)back) == dt__half_from_float((float)v);
-}
-
+ * float: "1.0", "0.0001", "2.5e-07", "1.0e+16"; non-finite as YAML does. */
 static void put_float(dt__buf *b, double v, int width)
 {
-    char digits[40], mant[24];
-    const char *sign;
-    size_t nd = 0;
-    int exp10, prec;
-    char *e;
+    char text[DT__FLOAT_TEXT_MAX];
+    size_t n;
 
     if (isnan(v)) {
         dt__buf_puts(b, ".nan");
@@ -145,37 +131,22 @@ static void put_float(dt__buf *b, double v, int width)
         dt__buf_puts(b, v > 0 ? ".inf" : "-.inf");
         return;
     }
-    for (prec = 1; prec < 17; prec++) {
-        snprintf(digits, sizeof digits, "%.*e", prec - 1, v);
-        if (reads_back(digits, v, width))
-            break;
-    }
-    snprintf(digits, sizeof digits, "%.*e", prec - 1, v);
-    sign = digits[0] == '-' ? "-" : "";
-    e = strchr(digits, 'e');
-    exp10 = (int)strtol(e + 1, NULL, 10);
-    for (char *p = digits; p < e; p++) {
-        if (*p >= '0' && *p <= '9')
-            mant[nd++] = *p;
-    }
-    while (nd > 1 && mant[nd - 1] == '0')
-        nd--;
-    mant[nd] = '\0';
-    dt__buf_puts(b, sign);
-    if (exp10 < -4 || exp10 >= 16) {
-        dt__buf_printf(b, "%c.%se%c%02d", mant[0], nd > 1 ? mant + 1 : "0",
-                       exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    } else if (exp10 < 0) {
-        dt__buf_puts(b, "0.");
-        for (int i = -1; i > exp10; i--)
-            dt__buf_putc(b, '0');
-        dt__buf_puts(b, mant);
-    } else {
-        for (int i = 0; i <= exp10; i++)
-            dt__buf_putc(b, (size_t)i < nd ? mant[i] : '0');
-        dt__buf_putc(b, '.');
-        dt__buf_puts(b, (size_t)exp10 + 1 < nd ? mant + exp10 + 1 : "0");
-    }
+    n = dt__float_repr(text, v, width);
+    dt__buf_append(b, text, n);
+}
+
+static void put_int(dt__buf *b, int64_t x)
+{
+    char text[24];
+
+    dt__buf_append(b, text, dt__i64_text(text, x));
+}
+
+static void put_uint(dt__buf *b, uint64_t x)
+{
+    char text[24];
+
+    dt__buf_append(b, text, dt__u64_text(text, x));
 }
 
 /* One element of type t at p, as a YAML flow scalar (or [re, im]). */
@@ -187,14 +158,14 @@ static void put_elem(dt__buf *b, dt_type t, const void *p)
         c = DT_TYPE_PARAM(t);
     switch (c) {
     case DT_BOOL: dt__buf_puts(b, *(const uint8_t *)p ? "true" : "false"); break;
-    case DT_INT8: dt__buf_printf(b, "%d", *(const int8_t *)p); break;
-    case DT_UINT8: dt__buf_printf(b, "%u", *(const uint8_t *)p); break;
-    case DT_INT16: { int16_t x; memcpy(&x, p, 2); dt__buf_printf(b, "%d", x); break; }
-    case DT_UINT16: { uint16_t x; memcpy(&x, p, 2); dt__buf_printf(b, "%u", x); break; }
-    case DT_INT32: { int32_t x; memcpy(&x, p, 4); dt__buf_printf(b, "%" PRId32, x); break; }
-    case DT_UINT32: { uint32_t x; memcpy(&x, p, 4); dt__buf_printf(b, "%" PRIu32, x); break; }
-    case DT_INT64: { int64_t x; memcpy(&x, p, 8); dt__buf_printf(b, "%" PRId64, x); break; }
-    case DT_UINT64: { uint64_t x; memcpy(&x, p, 8); dt__buf_printf(b, "%" PRIu64, x); break; }
+    case DT_INT8: put_int(b, *(const int8_t *)p); break;
+    case DT_UINT8: put_uint(b, *(const uint8_t *)p); break;
+    case DT_INT16: { int16_t x; memcpy(&x, p, 2); put_int(b, x); break; }
+    case DT_UINT16: { uint16_t x; memcpy(&x, p, 2); put_uint(b, x); break; }
+    case DT_INT32: { int32_t x; memcpy(&x, p, 4); put_int(b, x); break; }
+    case DT_UINT32: { uint32_t x; memcpy(&x, p, 4); put_uint(b, x); break; }
+    case DT_INT64: { int64_t x; memcpy(&x, p, 8); put_int(b, x); break; }
+    case DT_UINT64: { uint64_t x; memcpy(&x, p, 8); put_uint(b, x); break; }
     case DT_FLOAT16: { uint16_t x; memcpy(&x, p, 2); put_float(b, dt__half_to_float(x), 2); break; }
     case DT_FLOAT32: { float x; memcpy(&x, p, 4); put_float(b, x, 4); break; }
     case DT_FLOAT64: { double x; memcpy(&x, p, 8); put_float(b, x, 8); break; }
@@ -840,6 +811,49 @@ int dt_tree_manifest(const dt_tree *tree, FILE *fp, const dt_manifest_opts *opts
     return rc;
 }
 
+/* A real number into buf as dt_value_format does, with no allocation:
+ * false for the other types. */
+static bool format_number(char *buf, size_t bufsize, dt_type t, const void *p, size_t *len)
+{
+    char text[DT__FLOAT_TEXT_MAX];
+    uint32_t c = DT_TYPE_CLASS(t);
+    size_t n;
+
+    if (c == DT_ENUM)
+        c = DT_TYPE_PARAM(t);
+    switch (c) {
+    case DT_BOOL:
+        n = *(const uint8_t *)p ? 4 : 5;
+        memcpy(text, *(const uint8_t *)p ? "true" : "false", n + 1);
+        break;
+    case DT_INT8: n = dt__i64_text(text, *(const int8_t *)p); break;
+    case DT_UINT8: n = dt__u64_text(text, *(const uint8_t *)p); break;
+    case DT_INT16: { int16_t x; memcpy(&x, p, 2); n = dt__i64_text(text, x); break; }
+    case DT_UINT16: { uint16_t x; memcpy(&x, p, 2); n = dt__u64_text(text, x); break; }
+    case DT_INT32: { int32_t x; memcpy(&x, p, 4); n = dt__i64_text(text, x); break; }
+    case DT_UINT32: { uint32_t x; memcpy(&x, p, 4); n = dt__u64_text(text, x); break; }
+    case DT_INT64: { int64_t x; memcpy(&x, p, 8); n = dt__i64_text(text, x); break; }
+    case DT_UINT64: { uint64_t x; memcpy(&x, p, 8); n = dt__u64_text(text, x); break; }
+    case DT_FLOAT16: {
+        uint16_t x;
+        memcpy(&x, p, 2);
+        n = dt__float_repr(text, dt__half_to_float(x), 2);
+        break;
+    }
+    case DT_FLOAT32: { float x; memcpy(&x, p, 4); n = dt__float_repr(text, x, 4); break; }
+    case DT_FLOAT64: { double x; memcpy(&x, p, 8); n = dt__float_repr(text, x, 8); break; }
+    default:
+        return false;
+    }
+    if (bufsize) {
+        size_t k = n < bufsize ? n : bufsize - 1;
+        memcpy(buf, text, k);
+        buf[k] = '\0';
+    }
+    *len = n;
+    return true;
+}
+
 int dt_value_format(char *buf, size_t bufsize, dt_type t, const void *elem)
 {
     dt__buf b;
@@ -851,6 +865,8 @@ int dt_value_format(char *buf, size_t bufsize, dt_type t, const void *elem)
     if (!dt__type_valid(t) || !dt_type_size(t))
         return dt__fail(DT_ETYPE, "dt_value_format: type code 0x%x has no values",
                         (unsigned)t);
+    if (format_number(buf, bufsize, t, elem, &len))
+        return (int)len;
     dt__buf_init(&b);
     put_elem(&b, t, elem);
     if (b.failed) {

@@ -118,6 +118,20 @@ uint16_t dt__half_from_float(float f);
 /* Read element i as a double (NaN for non-numeric). */
 double dt__elem_as_double(const void *buf, dt_type t, size_t i);
 
+/* numfmt.c: a float of width 2, 4 or 8 bytes as the shortest text that
+ * reads back as it ("1.0", "0.0001", "2.5e-07", "1.0e+16"; "nan", "inf",
+ * "-inf"), into out (DT__FLOAT_TEXT_MAX bytes); returns the length. */
+#define DT__FLOAT_TEXT_MAX 32
+size_t dt__float_repr(char *out, double v, int width);
+/* The same by trying each precision with snprintf and strtod (finite v):
+ * the definition the fast path is tested against. */
+size_t dt__float_repr_slow(char *out, double v, int width);
+/* The exact integer path alone (finite, nonzero v): 0 where it declines. */
+size_t dt__float_repr_fast(char *out, double v, int width);
+/* Integers in decimal, NUL-ended (out: 21 bytes); return the length. */
+size_t dt__u64_text(char *out, uint64_t x);
+size_t dt__i64_text(char *out, int64_t x);
+
 /* attrs.c */
 void dt__attrs_init(dt_attrs *a);
 void dt__attrs_clear(dt_attrs *a);

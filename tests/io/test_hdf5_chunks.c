@@ -70,6 +70,16 @@ static const dset dsets[] = {
     {"unfiltered", T_I32, 2, {20, 20}, {6, 6}, 0, 0},
     {"contiguous", T_I32, 2, {20, 20}, {0, 0}, 0, 0},
     {"two_codecs", T_I32, 2, {20, 20}, {6, 6}, P_DEFLATE | P_ZSTD | W_NONE, 0},
+    /* chunks as wide as the dataset: whole ones decode in place, straight
+     * into the caller's buffer (the last one along the first axis is cut) */
+    {"rows_shuf", T_I32, 2, {20, 12}, {6, 12}, P_SHUFFLE | P_DEFLATE, 1},
+    {"rows_deflate", T_I16, 2, {16, 10}, {4, 10}, P_DEFLATE, 1},
+    {"rows_zstd", T_U16, 2, {11, 24}, {3, 24}, P_SHUFFLE | P_ZSTD | W_RAW, 1},
+    /* fletcher32 before deflate: the inflated chunk carries 4 more bytes,
+     * which must not land in the caller's buffer (past its end, here) */
+    {"slabs_fletcher", T_F64, 3, {9, 5, 4}, {2, 5, 4}, P_FLETCHER | P_DEFLATE, 1},
+    {"slabs_fletcher_end", T_F64, 3, {8, 5, 4}, {2, 5, 4}, P_FLETCHER | P_DEFLATE, 1},
+    {"rows_masked", T_U16, 2, {8, 15}, {2, 15}, P_SHUFFLE | P_ZSTD | W_MASKED, 1},
 };
 
 static char *g_dir, *g_file;

@@ -113,30 +113,106 @@ static void load_labels(axis *a, const dt_var *v, const dt_selection *sel)
 static const char *label(const axis *a, uint64_t k, const dt_selection *sel, char *tmp,
                          size_t n)
 {
+    uint64_t x;
+    char *w;
+
     if (a->labels && a->labels[k])
         return a->labels[k];
-    snprintf(tmp, n, "%" PRIu64, sel->start[a->dim] + k * sel->stride[a->dim]);
-    return tmp;
+    /* the index, in decimal, at the end of tmp */
+    x = sel->start[a->dim] + k * sel->stride[a->dim];
+    w = tmp + n;
+    *--w = '\0';
+    do {
+        *--w = (char)('0' + x % 10);
+        x /= 10;
+    } while (x && w > tmp);
+    return w;
 }
 
-static void put_csv_field(FILE *fp, const char *s)
+/* ---- output through one large buffer ---- */
+
+#define OUT_FLUSH ((size_t)1 << 20)
+
+typedef struct outbuf {
+    FILE *fp;
+    char *data;
+    size_t len, cap;
+    int failed;
+} outbuf;
+
+static void ob_flush(outbuf *o)
+{
+    if (o->len && !o->failed && fwrite(o->data, 1, o->len, o->fp) != o->len)
+        o->failed = 1;
+    o->len = 0;
+}
+
+/* Room for n more bytes. */
+static int ob_room(outbuf *o, size_t n)
+{
+    if (o->len + n <= o->cap)
+        return 0;
+    ob_flush(o);
+    if (n > o->cap) {
+        size_t cap = n > OUT_FLUSH ? n : OUT_FLUSH;
+        char *d = realloc(o->data, cap);
+        if (!d) {
+            o->failed = 1;
+            return -1;
+        }
+        o->data = d;
+        o->cap = cap;
+    }
+    return 0;
+}
+
+static void ob_put(outbuf *o, const char *s, size_t n)
+{
+    if (ob_room(o, n) == 0) {
+        memcpy(o->data + o->len, s, n);
+        o->len += n;
+    }
+}
+
+static void ob_puts(outbuf *o, const char *s)
+{
+    ob_put(o, s, strlen(s));
+}
+
+static void ob_putc(outbuf *o, char c)
+{
+    if (ob_room(o, 1) == 0)
+        o->data[o->len++] = c;
+}
+
+/* pad spaces, then s (n bytes): printf's "%*s" with a pad computed */
+static void ob_padded(outbuf *o, size_t pad, const char *s, size_t n)
+{
+    if (ob_room(o, pad + n) == 0) {
+        memset(o->data + o->len, ' ', pad);
+        memcpy(o->data + o->len + pad, s, n);
+        o->len += pad + n;
+    }
+}
+
+static void put_csv_field(outbuf *o, const char *s)
 {
     if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, fp);
+        ob_puts(o, s);
         return;
     }
-    fputc('"', fp);
+    ob_putc(o, '"');
     for (; *s; s++) {
         if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
+            ob_putc(o, '"');
+        ob_putc(o, *s);
     }
-    fputc('"', fp);
+    ob_putc(o, '"');
 }
 
 /* A value as JSON: numbers as they are, non-finite as null, text as a
  * JSON string (our C-style escapes become \u escapes). */
-static void put_json_value(FILE *fp, dt_type t, const void *p, const char *text)
+static void put_json_value(outbuf *o, dt_type t, const char *text)
 {
     uint32_t c = DT_TYPE_CLASS(t);
 
@@ -144,23 +220,23 @@ static void put_json_value(FILE *fp, dt_type t, const void *p, const char *text)
         const char *s = text + 1;
         size_t n = strlen(text);
 
-        (void)p;
-        fputc('"', fp);
+        ob_putc(o, '"');
         for (size_t i = 1; i + 1 < n; i++) {
             if (s[i - 1] == '\\' && s[i] == 'x' && i + 3 < n) {
-                fprintf(fp, "\\u00%c%c", s[i + 1], s[i + 2]);
+                char u[6] = {'\\', 'u', '0', '0', s[i + 1], s[i + 2]};
+                ob_put(o, u, sizeof u);
                 i += 3;
                 continue;
             }
-            fputc(s[i - 1], fp);
+            ob_putc(o, s[i - 1]);
         }
-        fputc('"', fp);
+        ob_putc(o, '"');
         return;
     }
     if (strcmp(text, "nan") == 0 || strcmp(text, "inf") == 0 || strcmp(text, "-inf") == 0)
-        fputs("null", fp);
+        ob_puts(o, "null");
     else
-        fputs(text, fp);
+        ob_puts(o, text);
 }
 
 /* Canonical bytes: little-endian numbers (this build is little-endian or
@@ -191,7 +267,7 @@ static void put_raw(FILE *fp, dt_type t, const void *buf, size_t n)
 }
 
 typedef struct printer {
-    FILE *fp;
+    outbuf out;
     out_format fmt;
     const dt_var *v;
     dt_type t;
@@ -200,57 +276,56 @@ typedef struct printer {
     size_t nax;
     int *width;         /* text: per column of the last axis, plus the row label */
     int widths_set;
-    uint64_t row;       /* rows printed so far (all axes but the last) */
     uint64_t emitted;   /* elements printed so far */
+    uint64_t idx[DT_MAX_RANK]; /* output-axis indices of element `emitted` */
+    char *arena;        /* the texts of one block, NUL-ended one after another */
+    size_t arena_cap;
 } printer;
 
-/* Output-axis index tuple of element number e (C order over kept axes). */
-static void unravel(const printer *pr, uint64_t e, uint64_t *idx)
+static size_t col_pad(int width, size_t len)
 {
-    for (size_t i = pr->nax; i-- > 0;) {
-        uint64_t c = pr->ax[i].count;
-        idx[i] = c ? e % c : 0;
-        e = c ? e / c : 0;
-    }
+    return (size_t)width > len ? (size_t)width - len : 0;
 }
 
 static void text_header(printer *pr)
 {
     char tmp[32];
     const axis *last = &pr->ax[pr->nax - 1];
-
+    outbuf *o = &pr->out;
     char corner[512];
+    int n = snprintf(corner, sizeof corner, "%s \\ %s", pr->ax[pr->nax - 2].name,
+                     last->name);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof corner ? (size_t)n : sizeof corner - 1;
 
-    snprintf(corner, sizeof corner, "%s \\ %s", pr->ax[pr->nax - 2].name, last->name);
-    fprintf(pr->fp, "%*s", pr->width[0], corner);
+    ob_padded(o, col_pad(pr->width[0], len), corner, len);
     for (uint64_t k = 0; k < last->count; k++) {
         const char *l = label(last, k, pr->sel, tmp, sizeof tmp);
-        fprintf(pr->fp, "  %*s", pr->width[1 + (k < 4096 ? k : 4095)], l);
+        size_t ll = strlen(l);
+        ob_padded(o, 2 + col_pad(pr->width[1 + (k < 4096 ? k : 4095)], ll), l, ll);
     }
-    fputc('\n', pr->fp);
+    ob_putc(o, '\n');
 }
 
-/* Print n elements (texts) starting at element pr->emitted. */
-static void emit_text(printer *pr, char **texts, const void *buf, size_t n)
+/* Print n elements (the texts in pr->arena, of lengths lens) starting at
+ * element pr->emitted. */
+static void emit_text(printer *pr, const uint32_t *lens, size_t n)
 {
-    uint64_t idx[DT_MAX_RANK];
+    uint64_t *idx = pr->idx;
     char tmp[32];
-    size_t es = dt_type_size(pr->t);
+    outbuf *o = &pr->out;
+    const char *text = pr->arena;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; text += lens[i] + 1, i++) {
         uint64_t e = pr->emitted + i;
 
-        unravel(pr, e, idx);
         if (pr->fmt == FMT_CSV) {
             for (size_t a = 0; a < pr->nax; a++) {
-                put_csv_field(pr->fp, label(&pr->ax[a], idx[a], pr->sel, tmp, sizeof tmp));
-                fputc(',', pr->fp);
+                put_csv_field(o, label(&pr->ax[a], idx[a], pr->sel, tmp, sizeof tmp));
+                ob_putc(o, ',');
             }
-            put_csv_field(pr->fp, texts[i]);
-            fputc('\n', pr->fp);
-            continue;
-        }
-        if (pr->fmt == FMT_JSON) {
+            put_csv_field(o, text);
+            ob_putc(o, '\n');
+        } else if (pr->fmt == FMT_JSON) {
             size_t opened = 0;
             /* open a list for every axis whose index just became 0 */
             for (size_t a = pr->nax; a-- > 0;) {
@@ -259,58 +334,115 @@ static void emit_text(printer *pr, char **texts, const void *buf, size_t n)
                 opened++;
             }
             if (e > 0)
-                fputs(", ", pr->fp);
+                ob_put(o, ", ", 2);
             for (size_t k = 0; k < opened; k++)
-                fputc('[', pr->fp);
-            put_json_value(pr->fp, pr->t, (const char *)buf + i * es, texts[i]);
+                ob_putc(o, '[');
+            put_json_value(o, pr->t, text);
             for (size_t a = pr->nax; a-- > 0;) {
                 if (idx[a] + 1 != pr->ax[a].count)
                     break;
-                fputc(']', pr->fp);
+                ob_putc(o, ']');
             }
-            continue;
-        }
-        /* text */
-        if (pr->nax == 0) {
-            fprintf(pr->fp, "%s\n", texts[i]);
-            continue;
-        }
-        if (pr->nax == 1) {
-            fprintf(pr->fp, "%s=%-*s  %s\n", pr->ax[0].name, pr->width[0],
-                    label(&pr->ax[0], idx[0], pr->sel, tmp, sizeof tmp), texts[i]);
-            continue;
-        }
-        {
+        } else if (pr->nax == 0) {
+            ob_put(o, text, lens[i]);
+            ob_putc(o, '\n');
+        } else if (pr->nax == 1) {
+            const char *l = label(&pr->ax[0], idx[0], pr->sel, tmp, sizeof tmp);
+            size_t ll = strlen(l);
+
+            ob_puts(o, pr->ax[0].name);
+            ob_putc(o, '=');
+            ob_put(o, l, ll);
+            ob_padded(o, col_pad(pr->width[0], ll) + 2, text, lens[i]);
+            ob_putc(o, '\n');
+        } else {
             uint64_t col = idx[pr->nax - 1];
 
             if (col == 0) {
+                const char *l;
+                size_t ll;
+
                 if (pr->nax >= 3) {
                     bool first_of_table = idx[pr->nax - 2] == 0;
                     if (first_of_table) {
-                        fputs(e ? "\n[" : "[", pr->fp);
-                        for (size_t a = 0; a + 2 < pr->nax; a++)
-                            fprintf(pr->fp, "%s%s=%s", a ? ", " : "", pr->ax[a].name,
-                                    label(&pr->ax[a], idx[a], pr->sel, tmp, sizeof tmp));
-                        fputs("]\n", pr->fp);
+                        ob_puts(o, e ? "\n[" : "[");
+                        for (size_t a = 0; a + 2 < pr->nax; a++) {
+                            if (a)
+                                ob_put(o, ", ", 2);
+                            ob_puts(o, pr->ax[a].name);
+                            ob_putc(o, '=');
+                            ob_puts(o, label(&pr->ax[a], idx[a], pr->sel, tmp, sizeof tmp));
+                        }
+                        ob_put(o, "]\n", 2);
                         text_header(pr);
                     }
                 } else if (pr->nax == 2 && e == 0) {
                     text_header(pr);
                 }
-                fprintf(pr->fp, "%*s", pr->width[0],
-                        label(&pr->ax[pr->nax - 2], idx[pr->nax - 2], pr->sel, tmp,
-                              sizeof tmp));
+                l = label(&pr->ax[pr->nax - 2], idx[pr->nax - 2], pr->sel, tmp, sizeof tmp);
+                ll = strlen(l);
+                ob_padded(o, col_pad(pr->width[0], ll), l, ll);
             }
-            fprintf(pr->fp, "  %*s", pr->width[1 + (col < 4096 ? col : 4095)], texts[i]);
+            ob_padded(o, 2 + col_pad(pr->width[1 + (col < 4096 ? col : 4095)], lens[i]),
+                      text, lens[i]);
             if (col + 1 == pr->ax[pr->nax - 1].count)
-                fputc('\n', pr->fp);
+                ob_putc(o, '\n');
+        }
+        /* the next element's indices */
+        for (size_t a = pr->nax; a-- > 0;) {
+            if (++idx[a] < pr->ax[a].count)
+                break;
+            idx[a] = 0;
         }
     }
     pr->emitted += n;
 }
 
+/* The texts of n elements at buf, each formatted once into pr->arena. */
+static int format_block(printer *pr, const void *buf, size_t n, uint32_t *lens)
+{
+    size_t es = dt_type_size(pr->t), used = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const void *p = (const char *)buf + i * es;
+        int r;
+
+        for (;;) {
+            size_t room = pr->arena_cap - used;
+
+            r = dt_value_format(room ? pr->arena + used : NULL, room, pr->t, p);
+            if (r < 0)
+                return -1;
+            if ((size_t)r < room)
+                break;
+            {
+                /* about 12 bytes a number; then half as much again */
+                size_t cap = pr->arena_cap ? pr->arena_cap + pr->arena_cap / 2 : n * 12;
+                char *a;
+
+                if (cap < used + (size_t)r + 64)
+                    cap = used + (size_t)r + 64;
+                a = realloc(pr->arena, cap);
+                if (!a) {
+                    fprintf(stderr, "dtree: out of memory\n");
+                    return -1;
+                }
+                pr->arena = a;
+                pr->arena_cap = cap;
+            }
+        }
+        if ((uint64_t)r >= UINT32_MAX) {
+            fprintf(stderr, "dtree: a value of over 4 GiB of text\n");
+            return -1;
+        }
+        lens[i] = (uint32_t)r;
+        used += (size_t)r + 1;
+    }
+    return 0;
+}
+
 /* Column widths from the first block and the labels. */
-static int set_widths(printer *pr, char **texts, size_t n)
+static int set_widths(printer *pr, const uint32_t *lens, size_t n)
 {
     size_t ncol = 1;
     char tmp[32];
@@ -340,7 +472,7 @@ static int set_widths(printer *pr, char **texts, size_t n)
             pr->width[1 + k] = (int)strlen(label(cols, k, pr->sel, tmp, sizeof tmp));
         for (size_t i = 0; i < n; i++) {
             uint64_t c = (pr->emitted + i) % cols->count;
-            int w = (int)strlen(texts[i]);
+            int w = (int)lens[i];
             if (c < ncol && w > pr->width[1 + c])
                 pr->width[1 + c] = w;
         }
@@ -357,7 +489,7 @@ static int stream(printer *pr)
     uint64_t inner = 1, total = 1, done = 0, step = 1;
     bool all_whole;
     void *buf;
-    char **texts = NULL;
+    uint32_t *lens = NULL;
     int rc = 0;
 
     for (size_t i = 0; i < nd; i++)
@@ -379,10 +511,10 @@ static int stream(printer *pr)
             step = 1;
     }
     buf = malloc((size_t)(step * inner) * es);
-    texts = malloc((size_t)(step * inner) * sizeof *texts);
-    if (!buf || !texts) {
+    lens = malloc((size_t)(step * inner) * sizeof *lens);
+    if (!buf || !lens) {
         free(buf);
-        free(texts);
+        free(lens);
         fprintf(stderr, "dtree: out of memory\n");
         return -1;
     }
@@ -409,21 +541,18 @@ static int stream(printer *pr)
             break;
         }
         if (pr->fmt == FMT_RAW) {
-            put_raw(pr->fp, pr->t, buf, (size_t)n);
+            put_raw(pr->out.fp, pr->t, buf, (size_t)n);
+        } else if (format_block(pr, buf, (size_t)n, lens) < 0 ||
+                   (!pr->widths_set && set_widths(pr, lens, (size_t)n) < 0)) {
+            rc = -1;
         } else {
-            for (size_t i = 0; i < n; i++)
-                texts[i] = fmt_elem(pr->t, (char *)buf + i * es);
-            if (!pr->widths_set && set_widths(pr, texts, (size_t)n) < 0)
-                rc = -1;
-            else
-                emit_text(pr, texts, buf, (size_t)n);
-            for (size_t i = 0; i < n; i++)
-                free(texts[i]);
+            emit_text(pr, lens, (size_t)n);
         }
         if (DT_TYPE_CLASS(pr->t) == DT_STRING)
             dt_strings_free(buf, (size_t)n);
         done += n;
-        if (rc < 0 || all_whole || ferror(pr->fp))
+        ob_flush(&pr->out);
+        if (rc < 0 || all_whole || pr->out.failed || ferror(pr->out.fp))
             break;
         /* advance over axes 0..j */
         pos[j] += count[j];
@@ -432,8 +561,9 @@ static int stream(printer *pr)
             pos[i - 1]++;
         }
     }
+    ob_flush(&pr->out);
     free(buf);
-    free(texts);
+    free(lens);
     return rc;
 }
 
@@ -507,7 +637,7 @@ int cmd_cat(int argc, char **argv)
             load_labels(&ax[nax], v, &sel);
         nax++;
     }
-    pr.fp = stdout;
+    pr.out.fp = stdout;
     pr.fmt = fmt;
     pr.v = v;
     pr.t = dt_var_type(v);
@@ -566,6 +696,8 @@ int cmd_cat(int argc, char **argv)
 out:
     free_axes(ax, nax);
     free(pr.width);
+    free(pr.out.data);
+    free(pr.arena);
     dt_tree_free(tree);
     free(file);
     free(object);

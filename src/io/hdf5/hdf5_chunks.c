@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <blosc.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -398,8 +399,8 @@ static void unshuffle(unsigned char *out, const unsigned char *in, size_t len,
 /* Each decoder writes exactly `want` bytes into out (which has room for
  * want + 1, so that a longer stream shows) or fails naming the chunk. */
 
-static int inflate_chunk(const char *where, const unsigned char *in, size_t n,
-                         unsigned char *out, size_t want)
+static int inflate_zlib(const char *where, const unsigned char *in, size_t n,
+                        unsigned char *out, size_t want)
 {
     z_stream z;
     size_t in_left = n, out_left = want + 1, got;
@@ -448,11 +449,34 @@ static int inflate_chunk(const char *where, const unsigned char *in, size_t n,
     return DT_OK;
 }
 
+/* The same with room for exactly want bytes: libdeflate (about twice as
+ * fast as zlib) decodes; a stream it refuses goes through zlib into a
+ * buffer of its own, for zlib's account of what is wrong. */
+static int inflate_chunk(const char *where, const unsigned char *in, size_t n,
+                         unsigned char *out, size_t want,
+                         struct libdeflate_decompressor *ld)
+{
+    unsigned char *tmp;
+    size_t got = 0;
+    int rc;
+
+    if (ld && libdeflate_zlib_decompress(ld, in, n, out, want, &got) == LIBDEFLATE_SUCCESS &&
+        got == want)
+        return DT_OK;
+    tmp = dt__malloc(want + 1);
+    if (!tmp)
+        return DT_ENOMEM;
+    rc = inflate_zlib(where, in, n, tmp, want);
+    if (rc == DT_OK) /* zlib took what libdeflate did not */
+        memcpy(out, tmp, want);
+    free(tmp);
+    return rc;
+}
+
 static int zstd_chunk(const char *where, const unsigned char *in, size_t n,
-                      unsigned char *out, size_t want)
+                      unsigned char *out, size_t want, ZSTD_DCtx *dc)
 {
     unsigned long long fcs = ZSTD_getFrameContentSize(in, n);
-    ZSTD_DCtx *dc;
     size_t r;
 
     if (fcs == ZSTD_CONTENTSIZE_ERROR)
@@ -462,11 +486,7 @@ static int zstd_chunk(const char *where, const unsigned char *in, size_t n,
         (fcs > want || (fcs != want && ZSTD_findFrameCompressedSize(in, n) == n)))
         return dt__fail(DT_EFORMAT, "%s is %zu bytes, its zstd frame declares %llu",
                         where, want, fcs);
-    dc = ZSTD_createDCtx();
-    if (!dc)
-        return dt__fail(DT_ENOMEM, "%s: cannot start zstd", where);
     r = ZSTD_decompressDCtx(dc, out, want, in, n);
-    ZSTD_freeDCtx(dc);
     if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
         return dt__fail(DT_EFORMAT, "%s is %zu bytes, its zstd frames hold more",
                         where, want);
@@ -553,25 +573,42 @@ static const char *stage_name(long id)
     }
 }
 
-/* Two buffers a decoding thread works in, reused from chunk to chunk (fresh
- * buffers cost as much in page faults as the decoding). */
+/* What a decoding thread works with, reused from chunk to chunk (fresh
+ * buffers cost as much in page faults as the decoding): two buffers,
+ * allocated when first needed, and the decoders' state. */
 typedef struct scratch {
     struct scratch *next;
     unsigned char *buf[2];
+    ZSTD_DCtx *zstd;
+    struct libdeflate_decompressor *deflate;
 } scratch;
 
+static void scratch_free(scratch *sc)
+{
+    free(sc->buf[0]);
+    free(sc->buf[1]);
+    ZSTD_freeDCtx(sc->zstd);
+    if (sc->deflate)
+        libdeflate_free_decompressor(sc->deflate);
+    free(sc);
+}
+
 /* Undo the pipeline on the stored bytes raw, stages the mask does not mark
- * skipped, last first; *out: the chunk's nbytes, in raw or in a buffer of
- * sc (each of cap bytes, allocated on first use). */
+ * skipped, last first; *out: the chunk's nbytes, in raw, in a buffer of sc
+ * (each of cap bytes, allocated on first use) or in dst. dst, when not
+ * NULL, is where the chunk's nbytes belong: the last stage writes there
+ * when its decoder takes a buffer of the exact size (deflate, zstd,
+ * shuffle), sparing a copy and a scratch buffer. */
 static int decode_chunk(const dt__h5chunks *c, const unsigned char *raw, size_t len,
                         uint32_t mask, scratch *sc, size_t cap, const char *where,
-                        const unsigned char **out)
+                        unsigned char *dst, const unsigned char **out)
 {
     size_t size[H5Z_MAX_NFILTERS + 1]; /* size[k]: what decoding stage k
                                           yields; size[nstages]: the stored
                                           chunk; 0: unknown */
     const unsigned char *cur = raw;
     int rc = DT_OK, which = 0;
+    unsigned final = c->nstages;  /* the stage that yields the chunk */
 
     *out = NULL;
     size[0] = c->nbytes;
@@ -584,6 +621,21 @@ static int decode_chunk(const dt__h5chunks *c, const unsigned char *raw, size_t 
             size[k + 1] = size[k] ? size[k] + FLETCHER_LEN : 0;
         else
             size[k + 1] = 0;
+    }
+    for (unsigned k = c->nstages; k-- > 0;) {
+        if (!(mask & ((uint32_t)1 << k)) && c->stages[k].id != H5Z_FILTER_FLETCHER32)
+            final = k;
+    }
+    if (dst && final < c->nstages) {
+        long id = c->stages[final].id;
+        if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_DEFLATE && id != FILTER_ZSTD)
+            dst = NULL;
+        /* a checksum taken before compression is decoded with the chunk and
+         * checked after: the chunk plus 4 bytes do not fit in dst */
+        for (unsigned k = 0; k < final; k++) {
+            if (!(mask & ((uint32_t)1 << k)))
+                dst = NULL;
+        }
     }
     if (size[c->nstages] && len != size[c->nstages])
         return dt__fail(DT_EFORMAT, "%s is %zu bytes in the file, %zu expected",
@@ -605,22 +657,33 @@ static int decode_chunk(const dt__h5chunks *c, const unsigned char *raw, size_t 
         }
         /* want < cap: room to see a stream that holds more */
         assert(want < cap);
-        if (!sc->buf[which]) {
-            sc->buf[which] = dt__malloc(cap);
-            if (!sc->buf[which])
-                return DT_ENOMEM;
+        if (k == final && dst) {
+            next = dst;
+        } else {
+            if (!sc->buf[which]) {
+                sc->buf[which] = dt__malloc(cap);
+                if (!sc->buf[which])
+                    return DT_ENOMEM;
+            }
+            next = sc->buf[which];
+            which ^= 1;
         }
-        next = sc->buf[which];
-        which ^= 1;
         switch (st->id) {
         case H5Z_FILTER_SHUFFLE:
+            if (len != want)
+                return dt__fail(DT_EFORMAT, "%s is %zu bytes before unshuffling, "
+                                "%zu expected", where, len, want);
             unshuffle(next, cur, len, st->shuffle_size);
             break;
         case H5Z_FILTER_DEFLATE:
-            rc = inflate_chunk(where, cur, len, next, want);
+            if (!sc->deflate)
+                sc->deflate = libdeflate_alloc_decompressor(); /* NULL: zlib */
+            rc = inflate_chunk(where, cur, len, next, want, sc->deflate);
             break;
         case FILTER_ZSTD:
-            rc = zstd_chunk(where, cur, len, next, want);
+            if (!sc->zstd && !(sc->zstd = ZSTD_createDCtx()))
+                return dt__fail(DT_ENOMEM, "%s: cannot start zstd", where);
+            rc = zstd_chunk(where, cur, len, next, want, sc->zstd);
             break;
         case FILTER_BLOSC:
             rc = blosc_chunk(where, cur, len, next, want);
@@ -779,12 +842,33 @@ static void scratch_put(batch_ctx *x, scratch *sc)
     pthread_mutex_unlock(&x->mu);
 }
 
+/* Where the chunk's bytes go in the output, when they go there whole and
+ * in their order: the chunk lies inside the selection (step 1, no edge cut
+ * off) and the selection is as wide as the chunk on every axis but the
+ * first. NULL otherwise. */
+static unsigned char *in_place(const dt__h5chunks *c, const axis *ax, const part *p,
+                               unsigned char *out)
+{
+    uint64_t oo = 0;
+
+    if (c->swap)
+        return NULL;
+    for (int d = 0; d < c->rank; d++) {
+        if (ax[d].stride != 1 || p[d].off != 0 || p[d].nk != c->chunk[d] ||
+            ax[d].ostride != ax[d].cstride)
+            return NULL;
+        oo += p[d].k0 * ax[d].ostride;
+    }
+    return out + oo * c->es;
+}
+
 static int decode_job(void *ud, size_t i)
 {
     batch_ctx *x = ud;
     const slot *sl = &x->slots[i];
     part p[H5S_MAX_RANK];
     const unsigned char *data = NULL;
+    unsigned char *dst;
     scratch *sc;
     char where[768];
     int rc;
@@ -798,8 +882,9 @@ static int decode_job(void *ud, size_t i)
     if (!sc)
         return DT_ENOMEM;
     chunk_name(where, sizeof where, p, x->c->rank);
-    rc = decode_chunk(x->c, sl->raw, sl->len, sl->mask, sc, x->cap, where, &data);
-    if (rc == DT_OK)
+    dst = in_place(x->c, x->ax, p, x->out);
+    rc = decode_chunk(x->c, sl->raw, sl->len, sl->mask, sc, x->cap, where, dst, &data);
+    if (rc == DT_OK && data != dst)
         copy_out(x->c, x->ax, p, data, x->out);
     scratch_put(x, sc);
     return rc;
@@ -985,9 +1070,7 @@ int dt__h5_chunks_read(const dt__h5chunks *c, dt__h5file *f, hid_t did,
         scratch *sc = x.spare;
 
         x.spare = sc->next;
-        free(sc->buf[0]);
-        free(sc->buf[1]);
-        free(sc);
+        scratch_free(sc);
     }
     pthread_mutex_destroy(&x.mu);
     return rc;
