@@ -1335,135 +1335,207 @@ static void progress(zw *w, uint64_t bytes)
         w->o->progress(w->o->progress_ud, w->done, w->total);
 }
 
+/* Two blocks in flight: while the workers encode one, the calling thread
+ * stores the chunks of the one before and reads the one after. */
+typedef struct zpipe {
+    zarr_a *a;
+    zblock b[2];
+    int have[2];            /* the slot holds a block read, not yet stored */
+    int encoded[2];         /* its chunks are encoded */
+    size_t nouter[2];
+    uint64_t nel[2];
+    uint64_t block[DT_MAX_RANK], grid[DT_MAX_RANK], bidx[DT_MAX_RANK];
+    int more;               /* blocks left to read */
+    int next;               /* the slot the calling thread works on */
+} zpipe;
+
+/* Read the next block into slot s and list its jobs (every inner chunk of
+ * every outer chunk, in order). */
+static int read_block(zpipe *zp, int s)
+{
+    zarr_a *a = zp->a;
+    zblock *b = &zp->b[s];
+    size_t nd = a->nd, nouter = 1, nj = 0;
+    uint64_t n = 1, ogrid[DT_MAX_RANK], oidx[DT_MAX_RANK];
+    uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK];
+    dt_slab slab = {nd, start, count, NULL};
+    int rc;
+
+    zp->have[s] = zp->encoded[s] = 0;
+    if (!zp->more)
+        return DT_OK;
+    for (size_t i = 0; i < nd; i++) {
+        start[i] = zp->bidx[i] * zp->block[i];
+        count[i] = start[i] + zp->block[i] > a->shape[i] ? a->shape[i] - start[i]
+                                                         : zp->block[i];
+        b->bstart[i] = start[i];
+        b->bcount[i] = count[i];
+        n *= count[i];
+        ogrid[i] = (count[i] + a->oc[i] - 1) / a->oc[i];
+        nouter *= (size_t)ogrid[i];
+        oidx[i] = 0;
+    }
+    /* the next block's position */
+    {
+        size_t k = nd;
+
+        while (k > 0) {
+            k--;
+            if (++zp->bidx[k] < zp->grid[k])
+                break;
+            zp->bidx[k] = 0;
+        }
+        if (nd == 0 || (k == 0 && zp->bidx[0] == 0))
+            zp->more = 0;
+    }
+    rc = dt_var_read(a->v, &slab, dt_var_type(a->v), b->buf, (size_t)(n * a->es));
+    if (rc < 0) {
+        char *vp = NULL;
+
+        dt_var_path(&vp, a->v);
+        rc = dt__err_locate(rc, dt_tree_source(dt_node_tree(dt_var_node(a->v))), vp);
+        free(vp);
+        return rc;
+    }
+    for (size_t o = 0; o < nouter; o++) {
+        uint64_t iidx[DT_MAX_RANK];
+
+        memset(iidx, 0, sizeof iidx);
+        for (uint64_t k = 0; k < a->ninner; k++) {
+            for (size_t i = 0; i < nd; i++)
+                b->origins[nj * nd + i] = start[i] + oidx[i] * a->oc[i] + iidx[i] * a->ic[i];
+            nj++;
+            for (size_t i = nd; i-- > 0;) {
+                if (++iidx[i] < a->per[i])
+                    break;
+                iidx[i] = 0;
+            }
+        }
+        for (size_t i = nd; i-- > 0;) {
+            if (++oidx[i] < ogrid[i])
+                break;
+            oidx[i] = 0;
+        }
+    }
+    b->njobs = nj;
+    zp->nouter[s] = nouter;
+    zp->nel[s] = n;
+    zp->have[s] = 1;
+    return DT_OK;
+}
+
+/* Store slot s's chunks (when store and they were encoded), free them and
+ * the block's strings. */
+static int finish_block(zpipe *zp, int s, int store)
+{
+    zarr_a *a = zp->a;
+    zblock *b = &zp->b[s];
+    int rc = DT_OK;
+
+    if (!zp->have[s])
+        return DT_OK;
+    if (store && zp->encoded[s])
+        rc = store_block(b, zp->nouter[s]);
+    for (size_t j = 0; j < b->njobs; j++)
+        dt__bytes_free(&b->out[j]);
+    if (DT_TYPE_CLASS(a->t) == DT_STRING)
+        dt_strings_free((char **)b->buf, (size_t)zp->nel[s]);
+    if (rc == DT_OK && store && zp->encoded[s])
+        progress(a->w, zp->nel[s] * a->es);
+    zp->have[s] = zp->encoded[s] = 0;
+    return rc;
+}
+
+/* What the calling thread does while the workers encode a block: store
+ * the previous one, read the next one into its slot. */
+static int stage(void *ud)
+{
+    zpipe *zp = ud;
+    int rc = finish_block(zp, zp->next, 1);
+
+    if (rc == DT_OK)
+        rc = read_block(zp, zp->next);
+    return rc;
+}
+
 static int write_data(zarr_a *a)
 {
     zw *w = a->w;
-    size_t nd = a->nd, es = a->es;
-    uint64_t block[DT_MAX_RANK], grid[DT_MAX_RANK], bidx[DT_MAX_RANK], nel = 1, bytes;
-    uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK];
-    zblock b;
-    size_t bufsize, maxjobs = 1;
-    int rc = DT_OK, is_str = DT_TYPE_CLASS(a->t) == DT_STRING;
-    dt_type rt = dt_var_type(a->v);
+    size_t nd = a->nd, es = a->es, bufsize, maxjobs = 1;
+    uint64_t nel = 1, bytes, target = BLOCK_BYTES, ob = es; /* ob: one job's bytes */
+    zpipe zp;
+    int rc = DT_OK, cur = 0;
 
     for (size_t i = 0; i < nd; i++)
         nel *= a->shape[i];
     if (nd > 0 && nel == 0)
         return DT_OK;
-    memset(&b, 0, sizeof b);
-    b.a = a;
+    memset(&zp, 0, sizeof zp);
+    zp.a = a;
+    zp.b[0].a = zp.b[1].a = a;
+    zp.more = 1;
     /* blocks of whole outer chunks, grown along the inner axes while they
-     * stay under BLOCK_BYTES */
+     * stay under the target: BLOCK_BYTES, or two chunks per thread */
     for (size_t i = 0; i < nd; i++)
-        block[i] = a->oc[i] < a->shape[i] ? a->oc[i] : a->shape[i];
+        ob *= a->ic[i];    /* the jobs are (inner) chunks */
+    if (ob * 2 * dt__pool_threads(w->pool) > target)
+        target = ob * 2 * dt__pool_threads(w->pool);
+    for (size_t i = 0; i < nd; i++)
+        zp.block[i] = a->oc[i] < a->shape[i] ? a->oc[i] : a->shape[i];
     bytes = es;
     for (size_t i = 0; i < nd; i++)
-        bytes *= block[i];
+        bytes *= zp.block[i];
     for (size_t k = nd; k > 0; k--) {
         size_t i = k - 1;
-        uint64_t per = bytes / block[i], unit = per * a->oc[i], mul, room;
+        uint64_t per = bytes / zp.block[i], unit = per * a->oc[i], mul, room;
 
-        room = BLOCK_BYTES / (unit ? unit : 1);
+        room = target / (unit ? unit : 1);
         mul = (a->shape[i] + a->oc[i] - 1) / a->oc[i];
         if (room < mul)
             mul = room ? room : 1;
-        block[i] = mul * a->oc[i] < a->shape[i] ? mul * a->oc[i] : a->shape[i];
-        bytes = per * block[i];
-        if (block[i] < a->shape[i])
+        zp.block[i] = mul * a->oc[i] < a->shape[i] ? mul * a->oc[i] : a->shape[i];
+        bytes = per * zp.block[i];
+        if (zp.block[i] < a->shape[i])
             break;
     }
     for (size_t i = 0; i < nd; i++) {
-        uint64_t outer = (block[i] + a->oc[i] - 1) / a->oc[i];
+        uint64_t outer = (zp.block[i] + a->oc[i] - 1) / a->oc[i];
 
         maxjobs *= (size_t)(outer * a->per[i]);
-        grid[i] = (a->shape[i] + block[i] - 1) / block[i];
-        bidx[i] = 0;
+        zp.grid[i] = (a->shape[i] + zp.block[i] - 1) / zp.block[i];
     }
     rc = dt__u64_to_size(&bufsize, bytes);
     if (rc < 0)
         return rc;
-    b.buf = dt__malloc(bufsize ? bufsize : es);
-    b.origins = dt__calloc(maxjobs * (nd ? nd : 1), sizeof *b.origins);
-    b.out = dt__calloc(maxjobs, sizeof *b.out);
-    b.missing = dt__calloc(maxjobs, 1);
-    if (!b.buf || !b.origins || !b.out || !b.missing) {
-        rc = DT_ENOMEM;
-        goto out;
+    for (int s = 0; s < 2; s++) {
+        zblock *b = &zp.b[s];
+
+        b->buf = dt__malloc(bufsize ? bufsize : es);
+        b->origins = dt__calloc(maxjobs * (nd ? nd : 1), sizeof *b->origins);
+        b->out = dt__calloc(maxjobs, sizeof *b->out);
+        b->missing = dt__calloc(maxjobs, 1);
+        if (!b->buf || !b->origins || !b->out || !b->missing)
+            rc = DT_ENOMEM;
     }
-    for (;;) {
-        dt_slab slab = {nd, start, count, NULL};
-        uint64_t n = 1, ogrid[DT_MAX_RANK], oidx[DT_MAX_RANK];
-        size_t nouter = 1, nj = 0;
-
-        for (size_t i = 0; i < nd; i++) {
-            start[i] = bidx[i] * block[i];
-            count[i] = start[i] + block[i] > a->shape[i] ? a->shape[i] - start[i] : block[i];
-            b.bstart[i] = start[i];
-            b.bcount[i] = count[i];
-            n *= count[i];
-            ogrid[i] = (count[i] + a->oc[i] - 1) / a->oc[i];
-            nouter *= (size_t)ogrid[i];
-            oidx[i] = 0;
-        }
-        rc = dt_var_read(a->v, &slab, rt, b.buf, (size_t)n * es);
-        if (rc < 0) {
-            char *vp = NULL;
-
-            dt_var_path(&vp, a->v);
-            rc = dt__err_locate(rc, dt_tree_source(dt_node_tree(dt_var_node(a->v))), vp);
-            free(vp);
-            break;
-        }
-        /* the jobs: every inner chunk of every outer chunk, in order */
-        for (size_t s = 0; s < nouter; s++) {
-            uint64_t iidx[DT_MAX_RANK];
-
-            memset(iidx, 0, sizeof iidx);
-            for (uint64_t k = 0; k < a->ninner; k++) {
-                for (size_t i = 0; i < nd; i++)
-                    b.origins[nj * nd + i] = start[i] + oidx[i] * a->oc[i] + iidx[i] * a->ic[i];
-                nj++;
-                for (size_t i = nd; i-- > 0;) {
-                    if (++iidx[i] < a->per[i])
-                        break;
-                    iidx[i] = 0;
-                }
-            }
-            for (size_t i = nd; i-- > 0;) {
-                if (++oidx[i] < ogrid[i])
-                    break;
-                oidx[i] = 0;
-            }
-        }
-        b.njobs = nj;
-        rc = dt__pool_run(w->pool, nj, encode_job, &b);
+    if (rc == DT_OK)
+        rc = read_block(&zp, 0);
+    while (rc == DT_OK && zp.have[cur]) {
+        zp.next = cur ^ 1;
+        rc = dt__pool_run_with(w->pool, zp.b[cur].njobs, encode_job, &zp.b[cur], stage, &zp);
         if (rc == DT_OK)
-            rc = store_block(&b, nouter);
-        for (size_t j = 0; j < nj; j++)
-            dt__bytes_free(&b.out[j]);
-        if (is_str)
-            dt_strings_free((char **)b.buf, (size_t)n);
-        if (rc < 0)
-            break;
-        progress(w, n * es);
-        {
-            size_t k = nd;
-
-            while (k > 0) {
-                k--;
-                if (++bidx[k] < grid[k])
-                    break;
-                bidx[k] = 0;
-            }
-            if (nd == 0 || (k == 0 && bidx[0] == 0))
-                break;
-        }
+            zp.encoded[cur] = 1;
+        cur ^= 1;
     }
-out:
-    free(b.buf);
-    free(b.origins);
-    free(b.out);
-    free(b.missing);
+    /* the last block encoded (its slot is the other one) */
+    if (rc == DT_OK)
+        rc = finish_block(&zp, cur ^ 1, 1);
+    for (int s = 0; s < 2; s++) {
+        finish_block(&zp, s, 0);
+        free(zp.b[s].buf);
+        free(zp.b[s].origins);
+        free(zp.b[s].out);
+        free(zp.b[s].missing);
+    }
     return rc;
 }
 
