@@ -203,14 +203,20 @@ static const struct wopt {
     int deflate, zstd, shuffle, fletcher32, order_f;
     char sep;
     uint64_t shard_bytes;
+    const char *compressor;
 } wopts[] = {
-    {"plain", 0, 0, 0, 0, 0, 0, 0},
-    {"zstd", 0, 3, 0, 0, 0, 0, 0},
-    {"deflate+shuffle", 5, 0, 1, 0, 0, 0, 0},
-    {"zstd+shuffle+checksum", 0, 1, 1, 1, 0, 0, 0},
-    {"order F, separator /", 1, 0, 0, 0, 1, '/', 0},
-    {"separator .", 0, 0, 0, 0, 0, '.', 0},
-    {"shards", 0, 2, 0, 1, 0, 0, 64},
+    {"plain", 0, 0, 0, 0, 0, 0, 0, NULL},
+    {"zstd", 0, 3, 0, 0, 0, 0, 0, NULL},
+    {"deflate+shuffle", 5, 0, 1, 0, 0, 0, 0, NULL},
+    {"zstd+shuffle+checksum", 0, 1, 1, 1, 0, 0, 0, NULL},
+    {"order F, separator /", 1, 0, 0, 0, 1, '/', 0, NULL},
+    {"separator .", 0, 0, 0, 0, 0, '.', 0, NULL},
+    {"shards", 0, 2, 0, 1, 0, 0, 64, NULL},
+    {"blosc lz4 + shuffle", 0, 0, 1, 0, 0, 0, 0, "blosc"},
+    {"blosc zstd", 0, 0, 0, 0, 0, 0, 0, "blosc:zstd:3"},
+    {"bz2", 0, 0, 0, 0, 0, 0, 0, "bz2:5"},
+    {"lz4", 0, 0, 0, 0, 0, 0, 0, "lz4"},
+    {"gzip", 0, 0, 1, 0, 0, 0, 0, "gzip:1"},
 };
 
 START_TEST(every_type)
@@ -234,6 +240,7 @@ START_TEST(every_type)
     o.order_f = wo->order_f;
     o.separator = wo->sep;
     o.shard_bytes = wo->shard_bytes;
+    o.compressor = wo->compressor;
     o.threads = 2;
     if (dt_tree_write(t, p, fmt, &o) != DT_OK)
         ck_abort_msg("%s v%d: %s", wo->name, fmt == DT_FORMAT_ZARR2 ? 2 : 3,
@@ -501,6 +508,12 @@ START_TEST(refusals)
     ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
     tu_assert_msg_has("zstd level 23");
     o.zstd = 0;
+    o.compressor = "blosc:snappy";
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
+    tu_assert_msg_has("snappy");
+    o.compressor = "zstd:40";
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
+    o.compressor = NULL;
     o.nshard_dims = 1;
     o.shard_dims = (const char *const[]){"k"};
     o.shard_counts = (const uint64_t[]){0};

@@ -805,6 +805,7 @@ typedef struct cplan {
     int level;
     char cname[16]; /* blosc */
     int shuffle;
+    int blosc_shuffle;  /* Blosc shuffles (instead of a shuffle filter) */
     int delta;
     int checksum;
 } cplan;
@@ -822,6 +823,79 @@ static int has_codec(const dt_var *v, const char *name)
     return 0;
 }
 
+/* The compressor option ("blosc:zstd:5"): DT_EINVAL naming what is wrong. */
+static int parse_compressor(const char *spec, cplan *p, const char *path)
+{
+    char name[16] = "", cname[16] = "";
+    const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    const char *lv = NULL;
+    size_t nlen = c1 ? (size_t)(c1 - spec) : strlen(spec);
+    long level = -1;
+    char *end;
+
+    if (nlen == 0 || nlen >= sizeof name)
+        goto bad;
+    memcpy(name, spec, nlen);
+    if (strcmp(name, "blosc") == 0) {
+        size_t cl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+
+        if (cl >= sizeof cname)
+            goto bad;
+        memcpy(cname, c1 ? c1 + 1 : "", cl);
+        if (!cl)
+            snprintf(cname, sizeof cname, "lz4");
+        if (strcmp(cname, "lz4") && strcmp(cname, "lz4hc") && strcmp(cname, "blosclz") &&
+            strcmp(cname, "zstd") && strcmp(cname, "zlib"))
+            return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": Blosc's inner "
+                               "codec is lz4, lz4hc, blosclz, zstd or zlib", spec);
+        lv = c2 ? c2 + 1 : NULL;
+    } else {
+        if (c2)
+            goto bad;
+        lv = c1 ? c1 + 1 : NULL;
+    }
+    if (lv) {
+        level = strtol(lv, &end, 10);
+        if (!*lv || *end)
+            goto bad;
+    }
+    memset(p, 0, sizeof *p);
+    if (strcmp(name, "zstd") == 0) {
+        p->comp = 'z';
+        p->level = level < 0 ? 3 : (int)level;
+        if (p->level < 1 || p->level > 22)
+            goto range;
+    } else if (strcmp(name, "zlib") == 0 || strcmp(name, "gzip") == 0) {
+        p->comp = name[0] == 'z' ? 'g' : 'G';
+        p->level = level < 0 ? 5 : (int)level;
+        if (p->level < 1 || p->level > 9)
+            goto range;
+    } else if (strcmp(name, "bz2") == 0) {
+        p->comp = '2';
+        p->level = level < 0 ? 9 : (int)level;
+        if (p->level < 1 || p->level > 9)
+            goto range;
+    } else if (strcmp(name, "lz4") == 0) {
+        p->comp = '4';
+        if (level >= 0)
+            goto bad;
+    } else if (strcmp(name, "blosc") == 0) {
+        p->comp = 'b';
+        p->level = level < 0 ? 5 : (int)level;
+        snprintf(p->cname, sizeof p->cname, "%s", cname);
+        if (p->level < 0 || p->level > 9)
+            goto range;
+    } else {
+        goto bad;
+    }
+    return DT_OK;
+range:
+    return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": level out of range", spec);
+bad:
+    return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": not NAME[:LEVEL] with NAME "
+                       "zstd, zlib, gzip, bz2, lz4, or blosc[:CNAME[:LEVEL]]", spec);
+}
+
 static void plan_codecs(const zarr_a *a, cplan *p)
 {
     const dt_write_opts *o = a->w->o;
@@ -833,7 +907,17 @@ static void plan_codecs(const zarr_a *a, cplan *p)
                   (o->fletcher32 == 0 && (has_codec(v, "fletcher32") ||
                                           has_codec(v, "crc32c") || has_codec(v, "crc32")));
     p->delta = has_codec(v, "delta") && DT_TYPE_CLASS(a->t) != DT_STRING;
-    if (o->deflate > 0) {
+    if (o->compressor) {
+        cplan c;
+
+        /* checked by check_opts */
+        if (parse_compressor(o->compressor, &c, a->w->path) == DT_OK) {
+            p->comp = c.comp;
+            p->level = c.level;
+            memcpy(p->cname, c.cname, sizeof p->cname);
+        }
+        dt_error_clear();
+    } else if (o->deflate > 0) {
         p->comp = 'g';
         p->level = o->deflate;
     } else if (o->zstd > 0) {
@@ -874,6 +958,8 @@ static void plan_codecs(const zarr_a *a, cplan *p)
     }
     if (DT_TYPE_CLASS(a->t) == DT_STRING)
         p->shuffle = p->delta = 0;
+    if (p->comp == 'b')
+        p->blosc_shuffle = p->shuffle;
     if (a->w->v3) {
         /* v3 has no shuffle filter: Blosc's, around the same compressor */
         if (p->shuffle && (p->comp == 'z' || p->comp == 'g' || p->comp == 'G')) {
@@ -891,6 +977,7 @@ static void plan_codecs(const zarr_a *a, cplan *p)
         }
         if (p->comp != 'b')
             p->shuffle = 0;
+        p->blosc_shuffle = p->shuffle;
         p->delta = 0;
     }
 }
@@ -967,9 +1054,9 @@ static json_object *compressor_json(zarr_a *a, const cplan *p)
 
         c = cfg1("cname", json_object_new_string(p->cname));
         if (!c || jset(c, "clevel", json_object_new_int(p->level)) < 0 ||
-            jset(c, "shuffle", w->v3 ? json_object_new_string(p->shuffle ? "shuffle"
-                                                                         : "noshuffle")
-                                     : json_object_new_int(p->shuffle ? 1 : 0)) < 0 ||
+            jset(c, "shuffle", w->v3 ? json_object_new_string(p->blosc_shuffle ? "shuffle"
+                                                                               : "noshuffle")
+                                     : json_object_new_int(p->blosc_shuffle ? 1 : 0)) < 0 ||
             (w->v3 && jset(c, "typesize", json_object_new_int((int)(ts > 255 ? 1 : ts))) < 0) ||
             jset(c, "blocksize", json_object_new_int(0)) < 0) {
             json_object_put(c);
@@ -1065,7 +1152,7 @@ static int plan_array_codecs(zarr_a *a)
 
             rc = jpush(filters, jcodec(w, "delta", c));
         }
-        if (rc == DT_OK && p.shuffle && a->es > 1)
+        if (rc == DT_OK && p.shuffle && !p.blosc_shuffle && a->es > 1)
             rc = jpush(filters, jcodec(w, "shuffle",
                                        cfg1("elementsize", json_object_new_int((int)a->es))));
         if (rc == DT_OK && p.checksum)
@@ -2145,6 +2232,13 @@ static int check_opts(const dt_write_opts *o, const char *path)
             return dt__fail_at(DT_EINVAL, path, NULL, "0 chunks per shard along \"%s\": "
                                "counts start at 1",
                                o->shard_dims[i] ? o->shard_dims[i] : "(null)");
+    }
+    if (o->compressor) {
+        cplan c;
+        int rc = parse_compressor(o->compressor, &c, path);
+
+        if (rc < 0)
+            return rc;
     }
     if (o->separator && o->separator != '.' && o->separator != '/')
         return dt__fail_at(DT_EINVAL, path, NULL, "chunk key separator '%c': '.' or '/'",
