@@ -186,6 +186,17 @@ static dt_tree *every_type_tree(void)
     tu_assert_ok(dt_var_set_data(v, DT_STRING, strs, 7));
     tu_assert_ok(dt_var_set_fill(v, &fill_s));
     tu_assert_ok(dt_var_set_chunks(v, (const uint64_t[]){3}));
+    tu_assert_ok(dt_node_add_var(&v, g, "u40", DT_UNICODE_N(40), 1, (const char *[]){"two"},
+                                 (const uint64_t[]){2}));
+    {
+        uint32_t u[80] = {0};
+
+        u[0] = 'a';
+        u[1] = 0x2713;
+        u[40] = 'z';
+        u[79] = 'y';
+        tu_assert_ok(dt_var_set_data(v, DT_UNICODE_N(40), u, 2));
+    }
     tu_assert_ok(dt_node_add_var(&v, h, "cloud", DT_ENUM_OF(DT_INT8), 1, d1, NULL));
     tu_assert_ok(dt_var_add_enum_member(v, "clear", 0));
     tu_assert_ok(dt_var_add_enum_member(v, "rain", 1));

@@ -78,7 +78,7 @@ typedef struct zarr_a {
     int big;
     dt__codec_chain chain;  /* of one (inner) chunk */
     int chain_ok;
-    unsigned char fill[32]; /* one element: the fill value, zeros if none */
+    unsigned char *fill;    /* one element: the fill value, zeros if none */
     const char *fill_str;   /* strings: the fill text */
     int skip_empty;         /* chunks equal to the fill value are left out */
     json_object *codecs;    /* v3 codec list / v2: compressor */
@@ -1737,6 +1737,7 @@ static void zarr_a_clear(zarr_a *a)
         dt__chain_clear(&a->chain);
     json_object_put(a->codecs);
     json_object_put(a->filters);
+    free(a->fill);
     free(a->path);
     free(a->prefix);
 }
@@ -1769,8 +1770,10 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
     rc = name_ok(w, dt_var_name(v), a.path);
     if (rc < 0)
         goto out;
-    if (a.es > sizeof a.fill && DT_TYPE_CLASS(a.t) != DT_STRING) {
-        /* wide fixed strings: the fill is zeros (or the var's, if it fits) */
+    a.fill = dt__calloc(1, a.es ? a.es : 1);
+    if (!a.fill) {
+        rc = DT_ENOMEM;
+        goto out;
     }
     a.fill_str = "";
     if (fill && DT_TYPE_CLASS(a.t) == DT_STRING) {
@@ -1778,26 +1781,10 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
 
         a.fill_str = s ? s : "";
         memcpy(a.fill, &a.fill_str, sizeof a.fill_str);
-    } else if (fill && a.es <= sizeof a.fill) {
+    } else if (fill) {
         memcpy(a.fill, fill, a.es);
     } else if (DT_TYPE_CLASS(a.t) == DT_STRING) {
         memcpy(a.fill, &a.fill_str, sizeof a.fill_str);
-    }
-    if (a.es > sizeof a.fill) {
-        /* wide fixed-length strings: chunks padded with zeros */
-        if (fill) {
-            for (size_t i = 0; i < a.es; i++) {
-                if (((const unsigned char *)fill)[i]) {
-                    rc = dt__fail_at(DT_EUNSUPPORTED, w->path, a.path, "a fill value for "
-                                     "strings over %zu bytes is not supported",
-                                     sizeof a.fill);
-                    goto out;
-                }
-            }
-        }
-        rc = dt__fail_at(DT_EUNSUPPORTED, w->path, a.path, "fixed-length strings over %zu "
-                         "bytes are not supported by the Zarr writer", sizeof a.fill);
-        goto out;
     }
     a.skip_empty = fill != NULL;
     rc = choose_chunks(&a);
@@ -1938,9 +1925,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
             rc = key ? put_doc(w, key, key, json_object_get(doc)) : DT_ENOMEM;
     } else {
         json_object *grid, *kenc, *f = NULL;
-        unsigned char zero[32];
 
-        memset(zero, 0, sizeof zero);
         rc = jset(doc, "zarr_format", json_object_new_int(3));
         if (rc == DT_OK)
             rc = jset(doc, "node_type", json_object_new_string("array"));
@@ -1957,7 +1942,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
         if (rc == DT_OK) {
             /* v3 has no null fill: the type's zero (annotated no_fill) */
             f = elem_json(a.t, DT_TYPE_CLASS(a.t) == DT_STRING ? (const void *)&a.fill_str
-                               : fill ? fill : zero, 0);
+                               : a.fill, 0);
             rc = jset(doc, "fill_value", f);
         }
         if (rc == DT_OK)
