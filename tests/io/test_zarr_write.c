@@ -525,6 +525,10 @@ START_TEST(refusals)
     o.compressor = "zstd:40";
     ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
     o.compressor = NULL;
+    o.contiguous_max = 1024;
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR3, &o), DT_EINVAL);
+    tu_assert_msg_has("contiguous");
+    o.contiguous_max = 0;
     o.nshard_dims = 1;
     o.shard_dims = (const char *const[]){"k"};
     o.shard_counts = (const uint64_t[]){0};

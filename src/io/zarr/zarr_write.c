@@ -453,8 +453,14 @@ static int attrs_json(zw *w, const dt_attrs *as, const char *where, json_object 
             }
             continue;
         }
-        if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || es == 0)
-            continue;   /* no JSON form (conventions.md 5.1): left out */
+        if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || es == 0) {
+            /* no JSON form (conventions.md 5.1): left out when asked */
+            if (w->o->skip_unsupported)
+                continue;
+            dt_type_name(tn, sizeof tn, t);
+            return dt__fail_at(DT_ETYPE, w->path, where, "attribute \"%s\" of type %s cannot "
+                               "be written to Zarr (skip_unsupported leaves it out)", name, tn);
+        }
         if (cls == DT_CHAR) {
             if (utf8_ok(d, n)) {
                 v = json_object_new_string_len((const char *)d, (int)n);
@@ -2218,6 +2224,14 @@ static int check_opts(const dt_write_opts *o, const char *path)
                                "counts start at 1",
                                o->shard_dims[i] ? o->shard_dims[i] : "(null)");
     }
+    if (o->contiguous_max)
+        return dt__fail_at(DT_EINVAL, path, NULL, "contiguous storage does not exist in "
+                           "Zarr: every array is chunked (contiguous_max applies to "
+                           "netCDF-4)");
+    if (o->contiguous_max)
+        return dt__fail_at(DT_EINVAL, path, NULL, "contiguous storage does not exist in "
+                           "Zarr: every array is chunked (contiguous_max applies to "
+                           "netCDF-4)");
     if (o->compressor) {
         cplan c;
         int rc = parse_compressor(o->compressor, &c, path);
