@@ -691,8 +691,10 @@ int cmd_cat(int argc, char **argv)
     }
     if (fmt == FMT_JSON)
         printf("}\n");
-    if (fflush(stdout) != 0)
+    if (pr.out.failed || fflush(stdout) != 0) {
+        fprintf(stderr, "dtree: cannot write the output\n");
         rc = EXIT_BAD_FILE;
+    }
 out:
     free_axes(ax, nax);
     free(pr.width);
