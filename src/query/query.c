@@ -473,6 +473,70 @@ static int add_type(parser *p, qnode *n, const char *name, size_t col)
 
 static int parse_or(parser *p, qnode **out);
 
+/* What glibc's regcomp would blow up on: a repetition right after another
+ * ("a++++", undefined in POSIX; each one multiplies the automaton), and
+ * bounded repetitions whose counts multiply past 10000 ("(a{99}){99}"
+ * nested). NULL when the pattern is fine, else why not. */
+static const char *re_too_costly(const char *re)
+{
+    uint64_t product = 1;
+    bool after_rep = false;
+
+    for (const char *c = re; *c; c++) {
+        if (*c == '\\') {
+            if (c[1])
+                c++;
+            after_rep = false;
+        } else if (*c == '[') {
+            /* a bracket expression: "[]a]" and "[^]a]" hold a ']' */
+            c++;
+            if (*c == '^')
+                c++;
+            if (*c == ']')
+                c++;
+            while (*c && *c != ']') {
+                if (*c == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+                    char close = c[1];
+
+                    for (c += 2; *c && !(c[0] == close && c[1] == ']'); c++)
+                        ;
+                    if (*c)
+                        c++;
+                }
+                if (*c)
+                    c++;
+            }
+            if (!*c)
+                return NULL; /* unterminated: regcomp says so */
+            after_rep = false;
+        } else if (*c == '*' || *c == '+' || *c == '?' || *c == '{') {
+            if (after_rep)
+                return "a repetition cannot follow another repetition";
+            if (*c == '{') {
+                unsigned long most = 0;
+
+                for (c++; *c && *c != '}'; c++) {
+                    if (*c >= '0' && *c <= '9') {
+                        char *end;
+                        unsigned long v = strtoul(c, &end, 10);
+
+                        most = v > most ? v : most;
+                        c = end - 1;
+                    }
+                }
+                if (!*c)
+                    return NULL; /* regcomp says what is wrong */
+                if (most > 10000 || (product *= most ? most : 1) > 10000)
+                    return "its repetition counts multiply to more than 10000";
+            }
+            after_rep = true;
+        } else {
+            after_rep = false;
+        }
+    }
+    return NULL;
+}
+
 /* value := WORD | STRING, checked against what the field compares with. */
 static int parse_value(parser *p, qnode *n, const char *what)
 {
@@ -488,11 +552,15 @@ static int parse_value(parser *p, qnode *n, const char *what)
         return DT_ENOMEM;
     n->lit_num = parse_number(n->lit, &n->num);
     if (n->op == OP_RE || n->op == OP_NRE) {
+        const char *why;
         int err;
 
         if (n->field == F_NDIM || n->field == F_SIZE || n->field == F_DTYPE)
             return perr(p, DT_EINVAL, col, "%s cannot be matched with a regular expression",
                         what);
+        why = re_too_costly(n->lit);
+        if (why)
+            return perr(p, DT_ELIMIT, col, "regular expression \"%.100s\": %s", n->lit, why);
         err = regcomp(&n->re, n->lit, REG_EXTENDED | REG_NOSUB);
         if (err) {
             char msg[256];

@@ -172,4 +172,12 @@ expect_grep "usage: dtree query" "$tmp/out"
 expect_exit 0 "$DTREE" query "$ex" sst --json
 expect_grep '"path": "/ocean/surface/sst"' "$tmp/out"
 
+# regular expressions glibc's regcomp would take gigabytes for are refused
+# (fuzz_query: a run of '+' took more than 2 GB)
+expect_exit 2 "$DTREE" query "$ex" 'path ~ ":+++++++++++++++++++++++++++++ath"'
+expect_grep "a repetition cannot follow another repetition" "$tmp/err"
+expect_exit 2 "$DTREE" query "$ex" '@units ~ "((a{50}){50}){50}"'
+expect_grep "repetition counts multiply to more than 10000" "$tmp/err"
+expect_exit 0 "$DTREE" query "$ex" '@units ~ "^(K|degC)+$"'
+
 finish

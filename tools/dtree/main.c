@@ -215,7 +215,8 @@ int cli_open(dt_tree **out, const char *file, int keep_layout)
  * with a CPU-time limit; when the child dies from a signal, the parent says
  * which file did it, in one line, and exits 1 instead of dying too.
  * DTREE_ISOLATE=0 runs in-process (for debuggers); DTREE_CPU_LIMIT sets the
- * limit in seconds (default 600, 0: none). */
+ * limit in seconds (default 600, 0: none); DTREE_MEM_LIMIT the worker's
+ * address space (default 4 x max_alloc + 2 GiB, 0: none). */
 
 static int is_hdf5(const char *path)
 {
@@ -254,6 +255,18 @@ static void name_files(char *buf, size_t n, int argc, char **argv, int *hdf5)
     }
 }
 
+/* ASan reserves terabytes of address space: no RLIMIT_AS under it */
+#if defined(__SANITIZE_ADDRESS__)
+#define DT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DT_ASAN 1
+#endif
+#endif
+#ifndef DT_ASAN
+#define DT_ASAN 0
+#endif
+
 static volatile int worker;
 
 static void pass_on(int sig)
@@ -281,11 +294,31 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
     const char *iso = getenv("DTREE_ISOLATE"), *lim = getenv("DTREE_CPU_LIMIT");
     dt_isolate_opts o = DT_ISOLATE_OPTS_INIT;
     cmd_call call = {cmd, argc, argv};
+    uint64_t mem = 0;
     char files[1024];
     int rc, sig = 0, hdf5;
 
     if (iso && strcmp(iso, "0") == 0)
         return cmd->run(argc, argv);
+    {
+        /* the worker's address space: DTREE_MEM_LIMIT, else four times
+         * max_alloc and 2 GiB more (6 GiB by default); 0: no limit */
+        const char *ml = getenv("DTREE_MEM_LIMIT"), *ma = getenv("DTREE_MAX_ALLOC");
+        uint64_t alloc = (uint64_t)1 << 30;
+
+        if (cli_max_alloc)
+            alloc = cli_max_alloc;
+        else if (ma && *ma && parse_size(ma, &alloc) < 0)
+            alloc = (uint64_t)1 << 30;
+        mem = alloc < ((uint64_t)1 << 60) ? 4 * alloc + ((uint64_t)2 << 30) : 0;
+        if (ml && *ml) {
+            if (strcmp(ml, "0") == 0)
+                mem = 0;
+            else if (parse_size(ml, &mem) < 0)
+                fprintf(stderr, "dtree: ignoring DTREE_MEM_LIMIT=%s (a size such as 8G, or "
+                        "0)\n", ml);
+        }
+    }
     if (lim && *lim) {
         char *end;
         unsigned long v = strtoul(lim, &end, 10);
@@ -293,6 +326,8 @@ static int run_isolated(const cli_cmd *cmd, int argc, char **argv)
         if (!*end && v <= 1000000)
             o.cpu_seconds = (unsigned)v;
     }
+    /* HDF5 itself can allocate without end on a damaged index */
+    o.max_memory = DT_ASAN ? 0 : mem;
     o.child_pid = &worker;
     o.term_signal = &sig;
     /* the terminal's ^C reaches the child too; a SIGTERM or SIGHUP sent

@@ -908,6 +908,29 @@ typedef struct fetch_ctx {
     hsize_t fsize;          /* of the file; 0: unknown */
 } fetch_ctx;
 
+#if H5_VERSION_GE(1, 10, 5)
+int dt__h5_chunk_locate(hid_t did, const hsize_t *off, unsigned *mask, haddr_t *addr,
+                        hsize_t *size, const char *where)
+{
+    hsize_t read_size = 0;
+
+    *addr = HADDR_UNDEF;
+    *size = 0;
+    if (H5Dget_chunk_info_by_coord(did, off, mask, addr, size) < 0)
+        return DT_EIO;
+    if (*addr == HADDR_UNDEF || *size == 0)
+        return DT_OK;
+    /* the size H5Dread_chunk goes by */
+    if (H5Dget_chunk_storage_size(did, off, &read_size) < 0)
+        return DT_EIO;
+    if (read_size != *size)
+        return dt__fail(DT_EFORMAT, "%s: the chunk index gives it %" PRIu64 " and %" PRIu64
+                        " bytes: the file is damaged", where, (uint64_t)*size,
+                        (uint64_t)read_size);
+    return DT_OK;
+}
+#endif
+
 static int fetch_locked(fetch_ctx *fc)
 {
     const batch_ctx *x = fc->x;
@@ -932,7 +955,11 @@ static int fetch_locked(fetch_ctx *fc)
         chunk_name(where, sizeof where, p, c->rank);
 #if H5_VERSION_GE(1, 10, 5)
         /* H5Dget_chunk_storage_size fails on a chunk never written */
-        if (H5Dget_chunk_info_by_coord(did, off, &mask, &addr, &stored) < 0)
+        int rc = dt__h5_chunk_locate(did, off, &mask, &addr, &stored, where);
+
+        if (rc < 0 && rc != DT_EIO)
+            return rc;
+        if (rc < 0)
 #else
         if (H5Dget_chunk_storage_size(did, off, &stored) < 0) /* not reached */
 #endif

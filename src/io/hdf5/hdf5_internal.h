@@ -155,6 +155,18 @@ int dt__h5_chunks_read(const dt__h5chunks *c, dt__h5file *f, hid_t did,
                        const uint64_t *count, const uint64_t *dims,
                        void *buf);
 
+#if H5_VERSION_GE(1, 10, 5)
+/* Under the HDF5 lock: the filter mask, address and stored size of the
+ * chunk at logical offset off (*addr HADDR_UNDEF or *size 0: never
+ * written), for a buffer that H5Dread_chunk then fills. H5Dread_chunk
+ * copies the size its own index lookup finds, which in a damaged index
+ * can differ from H5Dget_chunk_info_by_coord's: both are asked, and when
+ * they disagree the chunk is refused (DT_EFORMAT, "WHERE: ..."). A failed
+ * lookup is DT_EIO with no message (the caller says what it looked up). */
+int dt__h5_chunk_locate(hid_t did, const hsize_t *off, unsigned *mask, haddr_t *addr,
+                        hsize_t *size, const char *where);
+#endif
+
 /* ---- hdf5_source.c ---- */
 
 /* Back var with the dataset at dpath, of rank axes of extent ext, opened

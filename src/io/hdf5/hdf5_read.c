@@ -688,6 +688,8 @@ typedef struct rlink {
 typedef struct rlinks {
     rlink *v;
     size_t n, cap;
+    int by_crt;     /* iterating in creation order (else by name) */
+    int damaged;    /* the index went back: an error is set */
 } rlinks;
 
 static void links_free(rlinks *ls)
@@ -695,7 +697,9 @@ static void links_free(rlinks *ls)
     for (size_t i = 0; i < ls->n; i++)
         free(ls->v[i].name);
     free(ls->v);
-    memset(ls, 0, sizeof *ls);
+    ls->v = NULL;
+    ls->n = ls->cap = 0;
+    ls->damaged = 0;
 }
 
 static herr_t collect_link(hid_t g, const char *name, const link_info *li,
@@ -704,6 +708,21 @@ static herr_t collect_link(hid_t g, const char *name, const link_info *li,
     rlinks *ls = ud;
 
     (void)g;
+    /* HDF5 iterates in increasing order of the index: a link that does not
+     * come after the previous one is a damaged (maybe cyclic) index, which
+     * HDF5 would walk for ever */
+    if (ls->n > 0) {
+        const rlink *prev = &ls->v[ls->n - 1];
+
+        if (ls->by_crt ? (li->corder_valid && prev->li.corder_valid &&
+                          li->corder <= prev->li.corder)
+                       : strcmp(name, prev->name) <= 0) {
+            ls->damaged = 1;
+            dt__fail(DT_EFORMAT, "the group's link index lists \"%s\" after \"%s\", "
+                     "out of order: the index is damaged", name, prev->name);
+            return -1;
+        }
+    }
     if (grow(&ls->v, &ls->cap, ls->n, sizeof *ls->v) < 0)
         return -1;
     ls->v[ls->n].name = dt__strdup(name);
@@ -731,11 +750,13 @@ static int list_links(rlinks *ls, hid_t gid, int crt)
     herr_t st;
 
     dt_error_clear();
+    ls->by_crt = crt;
     st = link_iterate(gid, crt ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME, &pos, ls);
     if (st < 0 && crt && dt_error_last()->code != DT_ENOMEM) {
-        /* tracked but not indexed: name order */
+        /* tracked but not indexed (or that index damaged): name order */
         dt__h5_err_text(NULL, 0);
         links_free(ls);
+        dt_error_clear();
         pos = 0;
         st = link_iterate(gid, H5_INDEX_NAME, &pos, ls);
     }
@@ -1518,7 +1539,7 @@ static int scan_fail(rgroup *g, int rc)
 static int scan_group(reader *r, size_t gi, int keep)
 {
     rgroup *g = r->g[gi];
-    rlinks ls = {NULL, 0, 0};
+    rlinks ls = {NULL, 0, 0, 0, 0};
     hid_t gcpl;
     unsigned crt = 0;
     pending *kids = NULL;
@@ -1544,6 +1565,7 @@ static int scan_group(reader *r, size_t gi, int keep)
     if (list_links(&ls, g->gid, (crt & H5P_CRT_ORDER_TRACKED) != 0) < 0) {
         rc = dt_error_last()->code == DT_ENOMEM
                  ? DT_ENOMEM
+                 : ls.damaged ? dt__err_locate(DT_EFORMAT, r->f->path, g->path)
                  : dt__h5_fail(DT_EFORMAT, r->f->path, g->path,
                                "cannot list the group");
         links_free(&ls);

@@ -905,9 +905,13 @@ static int copy_raw(writer *w, const wvar *wv, int *copied)
 
         for (size_t i = 0; i < nd; i++)
             off[i] = idx[i] * sch[i];
-        if (H5Dget_chunk_info_by_coord(src, off, &fmask, &addr, &size) < 0) {
-            rc = dt__h5_fail(DT_EIO, dt_tree_source(dt_node_tree(dt_var_node(wv->v))),
-                             wv->path, "cannot look up a stored chunk");
+        rc = dt__h5_chunk_locate(src, off, &fmask, &addr, &size, "a stored chunk");
+        if (rc < 0) {
+            rc = rc == DT_EIO ? dt__h5_fail(DT_EIO,
+                                            dt_tree_source(dt_node_tree(dt_var_node(wv->v))),
+                                            wv->path, "cannot look up a stored chunk")
+                              : dt__err_locate(rc, dt_tree_source(dt_node_tree(
+                                                       dt_var_node(wv->v))), wv->path);
             break;
         }
         /* an unwritten chunk stays unwritten: it reads as the fill value */
@@ -1212,8 +1216,11 @@ static int transcode(writer *w, dt__h5enc *e, const wvar *wv, hid_t src)
 
         for (size_t i = 0; i < nd; i++)
             off[i] = idx[i] * ch[i];
-        if (H5Dget_chunk_info_by_coord(src, off, &fmask, &addr, &size) < 0) {
-            rc = dt__h5_fail(DT_EIO, sfile, wv->path, "cannot look up a stored chunk");
+        rc = dt__h5_chunk_locate(src, off, &fmask, &addr, &size, "a stored chunk");
+        if (rc < 0) {
+            rc = rc == DT_EIO ? dt__h5_fail(DT_EIO, sfile, wv->path,
+                                            "cannot look up a stored chunk")
+                              : dt__err_locate(rc, sfile, wv->path);
             break;
         }
         if (addr != HADDR_UNDEF && size > 0) {
