@@ -31,9 +31,9 @@ for h in zarr_store zarr_v2 zarr_v3 codec shard yaml hdf5 select query; do
         esac
     done
 done
-# Inputs on which libhdf5 itself runs away (allocating without end, or
-# crashing): only through dtree, whose worker process contains it (a small
-# DTREE_MEM_LIMIT keeps the test light).
+# Inputs on which libhdf5 itself runs away (allocating or spinning without
+# end, or crashing): only through dtree, whose worker process contains it
+# (a small DTREE_MEM_LIMIT and DTREE_CPU_LIMIT keep the test light).
 if [ -d "$dir/libhdf5" ]; then
     for f in "$dir/libhdf5"/*; do
         [ -f "$f" ] || continue
@@ -41,7 +41,7 @@ if [ -d "$dir/libhdf5" ]; then
         for cmd in ls manifest; do
             # an ASan build sets no address-space limit (its shadow memory
             # needs terabytes): ASan's own RSS limit stands in for it
-            DTREE_MEM_LIMIT=512M \
+            DTREE_MEM_LIMIT=512M DTREE_CPU_LIMIT=3 \
             ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=1024" \
                 "$DTREE" "$cmd" "$f" > "$tmp/out" 2> "$tmp/err"; rc=$?
             if [ "$rc" -le 1 ] && { [ "$rc" -eq 0 ] || grep -q '^dtree: ' "$tmp/err"; }; then
