@@ -288,21 +288,22 @@ static int standard_type(dt__h5type *out, hid_t ftype, H5T_class_t cls, size_t s
     return 1;
 }
 
-static int type_map(dt__h5type *out, hid_t ftype, int brief);
+static int type_map(dt__h5type *out, hid_t ftype, int brief, H5T_class_t cls);
 
 int dt__h5_type_map(dt__h5type *out, hid_t ftype)
 {
-    return type_map(out, ftype, 0);
+    return type_map(out, ftype, 0, H5Tget_class(ftype));
 }
 
 int dt__h5_type_map_brief(dt__h5type *out, hid_t ftype)
 {
-    return type_map(out, ftype, 1);
+    return type_map(out, ftype, 1, H5Tget_class(ftype));
 }
 
-static int type_map(dt__h5type *out, hid_t ftype, int brief)
+/* cls: the class of ftype, which the caller often has already (each HDF5
+ * call costs a context push and a lock: see bench B1) */
+static int type_map(dt__h5type *out, hid_t ftype, int brief, H5T_class_t cls)
 {
-    H5T_class_t cls = H5Tget_class(ftype);
     size_t size = H5Tget_size(ftype);
     hid_t base;
 
@@ -566,14 +567,28 @@ int dt__h5_attr_hidden(const char *name)
  * scalar, and its rank. */
 static int attr_npoints(hid_t space, uint64_t *n, int *is_scalar, int *rank)
 {
-    int nd = H5Sget_simple_extent_ndims(space);
-    hssize_t np = nd >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    H5S_class_t sc = H5Sget_simple_extent_type(space);
+    hsize_t dims[H5S_MAX_RANK];
+    uint64_t np = 1;
+    int nd;
 
-    if (nd < 0 || np < 0)
+    /* one call for the scalars netCDF-C writes for single values and text */
+    *is_scalar = sc == H5S_SCALAR;
+    *rank = 0;
+    if (sc == H5S_SCALAR || sc == H5S_NULL) {
+        *n = sc == H5S_SCALAR;
+        return 0;
+    }
+    if (sc != H5S_SIMPLE)
         return -1;
-    /* scalar: rank 0, one point; null: rank 0, none */
-    *is_scalar = nd == 0 && np == 1;
-    *n = (uint64_t)np;
+    nd = H5Sget_simple_extent_dims(space, dims, NULL);
+    if (nd < 0 || nd > H5S_MAX_RANK)
+        return -1;
+    for (int i = 0; i < nd; i++) {
+        if (dt__mul_u64(&np, np, dims[i]))
+            return -1;
+    }
+    *n = np;
     *rank = nd;
     return 0;
 }
@@ -688,14 +703,22 @@ static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space
 {
     size_t sz = H5Tget_size(ftype), cnt, total;
     char *bytes = NULL, **vals = NULL;
+    char small[256];
     int rc = DT_OK;
 
     if (sz == 0)
         return dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\": bad string type",
                            aname);
-    bytes = alloc_values(n, sz, dt__attr_cap(&f->limits), aname);
-    if (!bytes || dt__u64_to_size(&cnt, n) < 0)
-        goto fail;
+    /* short text (most attributes) is read on the stack */
+    if (sz <= sizeof small && n <= sizeof small / sz &&
+        n * sz <= dt__attr_cap(&f->limits)) {
+        bytes = small;
+        cnt = (size_t)n;
+    } else {
+        bytes = alloc_values(n, sz, dt__attr_cap(&f->limits), aname);
+        if (!bytes || dt__u64_to_size(&cnt, n) < 0)
+            goto fail;
+    }
     total = cnt * sz;
     /* read as stored: the attribute's own type, no conversion */
     if (cnt && H5Aread(aid, ftype, bytes) < 0) {
@@ -729,7 +752,8 @@ static int attr_fixed_strings(dt_attrs *dst, hid_t aid, hid_t ftype, hid_t space
 fail:
     rc = dt_error_last()->code ? dt_error_last()->code : DT_ENOMEM;
 out:
-    free(bytes);
+    if (bytes != small)
+        free(bytes);
     free_strings(vals, vals ? cnt : 0);
     return rc;
 }
@@ -744,6 +768,8 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
     unsigned flags;
     void *buf = NULL;
     size_t cnt, es;
+    uint64_t small[8];
+    H5T_class_t cls;
 
     if (space < 0 || ftype < 0 || attr_npoints(space, &n, &is_scalar, &rank) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\" is unreadable",
@@ -752,7 +778,8 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
     }
     /* netCDF sees a scalar as a vector of one; plain HDF5 keeps the scalar */
     flags = is_scalar && !f->nc4 ? DT_ATTR_SCALAR : 0;
-    if (H5Tget_class(ftype) == H5T_STRING) {
+    cls = H5Tget_class(ftype);
+    if (cls == H5T_STRING) {
         htri_t var = H5Tis_variable_str(ftype);
 
         if (var > 0)
@@ -764,7 +791,7 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
                              "attribute \"%s\": bad string type", aname);
         goto out;
     }
-    rc = dt__h5_type_map_brief(&t, ftype);
+    rc = type_map(&t, ftype, 1, cls);
     if (rc < 0 || t.type == DT_NONE)
         goto out;  /* unrepresentable classes are left out */
     if (t.mem < 0) {
@@ -773,10 +800,17 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
         goto out;
     }
     es = dt_type_size(t.type);
-    buf = alloc_values(n, es, dt__attr_cap(&f->limits), aname);
-    if (!buf || dt__u64_to_size(&cnt, n) < 0) {
-        rc = dt_error_last()->code;
-        goto out;
+    /* most attributes are a few numbers: read them on the stack */
+    if (es <= sizeof small && n <= sizeof small / es &&
+        n * es <= dt__attr_cap(&f->limits)) {
+        buf = small;
+        cnt = (size_t)n;
+    } else {
+        buf = alloc_values(n, es, dt__attr_cap(&f->limits), aname);
+        if (!buf || dt__u64_to_size(&cnt, n) < 0) {
+            rc = dt_error_last()->code;
+            goto out;
+        }
     }
     if (cnt && H5Aread(aid, t.mem, buf) < 0) {
         rc = dt__h5_fail(DT_EFORMAT, NULL, NULL, "attribute \"%s\": cannot read",
@@ -791,7 +825,8 @@ static int attr_load(dt_attrs *dst, hid_t aid, const char *aname,
     if (rc == DT_OK)
         rc = attr_keep_shape(dst, aname, space, rank);
 out:
-    free(buf);
+    if (buf != small)
+        free(buf);
     dt__h5_type_clear(&t);
     if (ftype >= 0)
         H5Tclose(ftype);
@@ -949,13 +984,14 @@ long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
     uint64_t np = 0, nbytes;
     int scalar, rank;
     unsigned char *tmp = NULL;
+    uint64_t small[8];
     long got = -1;
 
     if (sp < 0 || es == 0 || attr_npoints(sp, &np, &scalar, &rank) < 0 || np == 0)
         goto out;
     if (dt__mul_u64(&nbytes, np, es) || nbytes > max_bytes || np > LONG_MAX)
         goto out;
-    tmp = dt__malloc((size_t)nbytes);
+    tmp = nbytes <= sizeof small ? (unsigned char *)small : dt__malloc((size_t)nbytes);
     if (!tmp) {
         dt_error_clear();
         goto out;
@@ -966,7 +1002,8 @@ long dt__h5_attr_read(hid_t obj, const char *name, hid_t mem, void *buf,
     memcpy(buf, tmp, (np < n ? (size_t)np : n) * es);
     got = (long)np;
 out:
-    free(tmp);
+    if (tmp != (unsigned char *)small)
+        free(tmp);
     if (sp >= 0)
         H5Sclose(sp);
     if (aid >= 0)
