@@ -708,6 +708,51 @@ static int gather_one(uint64_t off, size_t i, void *ud)
     return dt__elems_copy(c->sel + i * c->es, c->mem + off * c->es, c->v->type, 1);
 }
 
+/* Copy between the variable's buffer and the selection's, a run along the
+ * last axis at a time: one memcpy per run when its step is 1. For types
+ * without owned pointers only (strings go element by element, so that a
+ * failed copy leaves every element valid). */
+static void copy_runs(const dt_var *v, const sel *s, unsigned char *mem, unsigned char *selbuf,
+                      int to_var)
+{
+    uint64_t idx[DT_LIMITS_MAX_RANK] = {0};
+    size_t nd = v->ndim, last = nd ? nd - 1 : 0, es = dt_type_size(v->type);
+    uint64_t run = nd ? s->count[last] : 1, step = nd ? s->stride[last] : 1;
+
+    for (uint64_t e = 0; e < s->n; e += run) {
+        uint64_t off = 0;
+        unsigned char *sp = selbuf + e * es;
+
+        for (size_t i = 0; i < nd; i++)
+            off = off * v->shape[i] + s->start[i] + (i == last ? 0 : idx[i] * s->stride[i]);
+        if (step == 1) {
+            if (to_var)
+                memcpy(mem + off * es, sp, (size_t)run * es);
+            else
+                memcpy(sp, mem + off * es, (size_t)run * es);
+        } else {
+            for (uint64_t k = 0; k < run; k++) {
+                unsigned char *vp = mem + (off + k * step) * es;
+
+                if (to_var)
+                    memcpy(vp, sp + k * es, es);
+                else
+                    memcpy(sp + k * es, vp, es);
+            }
+        }
+        for (size_t i = last; i-- > 0;) {
+            if (++idx[i] < s->count[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+static bool owns_pointers(dt_type t)
+{
+    return DT_TYPE_CLASS(t) == DT_STRING || DT_TYPE_CLASS(t) == DT_JSON;
+}
+
 static int scatter_one(uint64_t off, size_t i, void *ud)
 {
     copy_ctx *c = ud;
@@ -762,6 +807,10 @@ static int read_native(const dt_var *v, const sel *s, void *buf)
         return fill_elems(v, buf, (size_t)s->n);
     /* a failed gather releases every element: those not reached yet must
      * be NULL strings, not what the caller's buffer held */
+    if (!owns_pointers(v->type)) {
+        copy_runs(v, s, v->data, buf, 0);
+        return DT_OK;
+    }
     if (DT_TYPE_CLASS(v->type) == DT_STRING)
         memset(buf, 0, (size_t)s->n * sizeof(char *));
     rc = for_each(v, s, gather_one, &c);
@@ -1054,7 +1103,11 @@ int dt_var_write(dt_var *var, const dt_slab *slab, dt_type mem, const void *buf,
     }
     {
         copy_ctx c = {var, ves, var->data, tmp};
-        rc = for_each(var, &s, scatter_one, &c);
+
+        if (owns_pointers(var->type))
+            rc = for_each(var, &s, scatter_one, &c);
+        else
+            copy_runs(var, &s, var->data, tmp, 1);
     }
     if (rc == DT_OK && backup) {
         rc = recheck_index(var);
