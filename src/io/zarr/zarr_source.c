@@ -5,7 +5,8 @@
  * inner chunks it needs, with byte ranges. A write (a store opened with
  * dt_open_opts.writable) re-encodes every chunk its selection touches,
  * over the chunk as stored when it covers only a part, and replaces each
- * chunk atomically. */
+ * chunk atomically; in a sharded array, the whole shard, keeping the
+ * bytes of the inner chunks the selection does not touch. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -815,10 +816,10 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Writing                                                                  */
 
-/* A whole chunk of the fill value (zeros when the array has none). */
-static int fill_chunk(const zread *r, dt__bytes *arr)
+/* A whole chunk of spec's shape of the fill value (zeros when the array
+ * has none). */
+static int fill_chunk(const zread *r, const dt__array_spec *spec, dt__bytes *arr)
 {
-    const dt__array_spec *spec = &r->a->chain.spec;
     uint64_t n;
     int rc = dt__spec_nelems(&n, spec);
 
@@ -866,7 +867,7 @@ static int write_chunk(const zread *r, const unit_iter *it)
     if (!full)
         rc = read_chunk(r, idx, &arr, &got);
     if (rc == DT_OK && !got)
-        rc = fill_chunk(r, &arr);
+        rc = fill_chunk(r, &a->chain.spec, &arr);
     if (rc == DT_OK) {
         if (a->ndim == 0) {
             if (r->strings) {
@@ -910,13 +911,190 @@ static int write_chunk(const zread *r, const unit_iter *it)
     return rc;
 }
 
+/* 1 when the selection covers every element of the unit of `it` inside
+ * the array (unit shape U). */
+static int covers_unit(const zread *r, const unit_iter *it)
+{
+    for (size_t d = 0; d < r->a->ndim; d++) {
+        uint64_t ext = r->a->shape[d] - it->u[d] * it->U[d];
+
+        if (ext > it->U[d])
+            ext = it->U[d];
+        if (it->k1[d] - it->k0[d] + 1 != ext)
+            return 0;
+    }
+    return 1;
+}
+
+/* Read, change and store one whole shard (the unit of `outer`): the inner
+ * chunks the selection touches are encoded again, the others keep their
+ * bytes, and the index is built anew in the array's layout (start or end,
+ * byte order, crc32c). Bytes codecs around the shard run too. */
+static int write_shard(const zread *r, const unit_iter *outer)
+{
+    const dt__zarray *a = r->a;
+    const dt__zshard *sh = a->shard;
+    const dt__array_spec *ispec = &sh->chain.spec;
+    uint64_t n = sh->ninner, *ent = NULL, *nent = NULL, off, total;
+    dt__bytes raw = {NULL, 0}, sb = {NULL, 0}, *enc = NULL, out = {NULL, 0};
+    unsigned char *done = NULL, *p;
+    char *key = chunk_key(a, outer->u), *what = NULL;
+    dt__codec_ctx ctx;
+    unit_iter it;
+    int rc;
+
+    what = key ? unit_what("shard", outer->u, a->ndim, key) : NULL;
+    if (!what) {
+        rc = DT_ENOMEM;
+        goto out;
+    }
+    ctx.file = r->s->store->name;
+    ctx.path = r->path;
+    ctx.what = what;
+    ctx.max_alloc = r->s->store->limits.max_alloc;
+    enc = dt__calloc((size_t)n, sizeof *enc);
+    done = dt__calloc((size_t)n, 1);
+    nent = dt__malloc((size_t)(2 * n) * sizeof *nent);
+    if (!enc || !done || !nent) {
+        rc = DT_ENOMEM;
+        goto out;
+    }
+    rc = dt__store_get(r->s->store, key, &raw);
+    if (rc == DT_ENOTFOUND) {
+        dt_error_clear();
+        rc = DT_OK;
+    } else if (rc == DT_OK) {
+        rc = dt__chain_decode_bytes(&a->chain, &raw, &sb, &ctx);
+        if (rc == DT_OK && sb.len < sh->index_bytes)
+            rc = dt__codec_fail(&ctx, DT_EFORMAT, "a shard of %zu bytes cannot hold its "
+                                "index of %" PRIu64, sb.len, sh->index_bytes);
+        if (rc == DT_OK)
+            rc = parse_index(sh, sh->index_at_start ? sb.data
+                                                    : sb.data + sb.len - sh->index_bytes,
+                             sb.len, &ent, &ctx);
+    }
+    if (rc < 0)
+        goto out;
+    /* the inner chunks the selection touches */
+    memset(&it, 0, sizeof it);
+    it.ndim = a->ndim;
+    it.start = r->start;
+    it.stride = r->stride;
+    it.U = sh->inner;
+    memcpy(it.lo, outer->k0, a->ndim * sizeof *it.lo);
+    memcpy(it.hi, outer->k1, a->ndim * sizeof *it.hi);
+    for (iter_begin(&it); !it.done && rc == DT_OK; iter_next(&it)) {
+        dt__bytes arr = {NULL, 0}, old = {NULL, 0};
+        uint64_t c = 0;
+
+        for (size_t d = 0; d < a->ndim; d++)
+            c = c * sh->per[d] + (it.u[d] - outer->u[d] * sh->per[d]);
+        if (!covers_unit(r, &it) && ent &&
+            !(ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX)) {
+            old.len = (size_t)ent[2 * c + 1];
+            old.data = dt__malloc(old.len ? old.len : 1);
+            if (!old.data) {
+                rc = DT_ENOMEM;
+                break;
+            }
+            memcpy(old.data, sb.data + ent[2 * c], old.len);
+            rc = decode_unit(&sh->chain, NULL, &old, a->fill, &arr, &ctx);
+            dt__bytes_free(&old);
+        } else {
+            rc = fill_chunk(r, ispec, &arr);
+        }
+        if (rc == DT_OK)
+            rc = overlay_unit(r, &it, arr.data);
+        if (rc == DT_OK)
+            rc = dt__chain_encode(&sh->chain, &arr, &enc[c], &ctx);
+        dt__array_free(&arr, ispec);
+        done[c] = 1;
+    }
+    if (rc < 0)
+        goto out;
+    /* the new shard: inner chunks in order, then (or after) the index */
+    total = sh->index_bytes;
+    for (uint64_t c = 0; c < n; c++) {
+        uint64_t len = done[c] ? enc[c].len : !ent || ent[2 * c] == UINT64_MAX ? 0
+                                                                                : ent[2 * c + 1];
+
+        if (dt__add_u64(&total, total, len) || total > SIZE_MAX) {
+            rc = dt__codec_fail(&ctx, DT_ELIMIT, "the shard would not fit in memory");
+            goto out;
+        }
+    }
+    rc = dt__codec_alloc(&out, total, "sharding_indexed", &ctx);
+    if (rc < 0)
+        goto out;
+    off = sh->index_at_start ? sh->index_bytes : 0;
+    for (uint64_t c = 0; c < n; c++) {
+        const unsigned char *from = NULL;
+        uint64_t len = 0;
+
+        if (done[c]) {
+            from = enc[c].data;
+            len = enc[c].len;
+        } else if (ent && !(ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX)) {
+            from = sb.data + ent[2 * c];
+            len = ent[2 * c + 1];
+        }
+        if (!from) {
+            nent[2 * c] = nent[2 * c + 1] = UINT64_MAX;
+            continue;
+        }
+        memcpy(out.data + off, from, (size_t)len);
+        nent[2 * c] = off;
+        nent[2 * c + 1] = len;
+        off += len;
+    }
+    p = sh->index_at_start ? out.data : out.data + out.len - sh->index_bytes;
+    for (uint64_t i = 0; i < 2 * n; i++)
+        for (int b = 0; b < 8; b++)
+            p[8 * i + (sh->index_big ? 7 - b : b)] = (unsigned char)(nent[i] >> (8 * b));
+    if (sh->index_crc) {
+        uint32_t crc = dt__crc32c(0, p, (size_t)(16 * n));
+
+        for (int b = 0; b < 4; b++)
+            p[16 * n + (uint64_t)b] = (unsigned char)(crc >> (8 * b));
+    }
+    /* bytes codecs around the shard */
+    for (size_t i = 0; i < a->chain.nbytes && rc == DT_OK; i++) {
+        dt__bytes next;
+
+        rc = dt__codec_encode(a->chain.bytes[i], &out, &next, &ctx);
+        dt__bytes_free(&out);
+        if (rc == DT_OK)
+            out = next;
+    }
+    if (rc == DT_OK) {
+        if (dt__io_fault(r->s->store->name, what))
+            rc = DT_EIO;
+        else
+            rc = dt__store_set(r->s->store, key, out.data, out.len);
+    }
+out:
+    if (enc)
+        for (uint64_t c = 0; c < n; c++)
+            dt__bytes_free(&enc[c]);
+    free(enc);
+    free(done);
+    free(nent);
+    free(ent);
+    dt__bytes_free(&out);
+    dt__bytes_free(&sb);
+    dt__bytes_free(&raw);
+    free(what);
+    free(key);
+    return rc;
+}
+
 static int write_job(void *ud, size_t i)
 {
     const batch *b = ud;
     unit_iter it;
 
     unit_at(b, i, &it);
-    return write_chunk(b->r, &it);
+    return b->r->a->shard ? write_shard(b->r, &it) : write_chunk(b->r, &it);
 }
 
 static int src_write(void *ctx, dt_var *var, const uint64_t *start, const uint64_t *count,
@@ -950,9 +1128,9 @@ static int src_write(void *ctx, dt_var *var, const uint64_t *start, const uint64
         rc = read_fail(&r, a->unreadable_code, "cannot be written: %s", a->unreadable);
         goto out;
     }
-    if (a->shard) {
-        rc = read_fail(&r, DT_EUNSUPPORTED, "writing into a sharded array in place is not "
-                       "supported");
+    if (a->shard && (a->shard->nested || a->chain.narray || a->chain.serial)) {
+        rc = read_fail(&r, DT_EUNSUPPORTED, "writing into an array with nested sharding "
+                       "in place is not supported");
         goto out;
     }
     if (dt_var_ndim(var) != a->ndim) {
@@ -982,7 +1160,10 @@ static int src_write(void *ctx, dt_var *var, const uint64_t *start, const uint64
         rc = DT_OK;
         goto out;
     }
-    if (a->ndim == 0) {
+    if (a->ndim == 0 && a->shard) {
+        rc = read_fail(&r, DT_EUNSUPPORTED, "writing into a sharded scalar in place is not "
+                       "supported");
+    } else if (a->ndim == 0) {
         unit_iter it;
 
         memset(&it, 0, sizeof it);
