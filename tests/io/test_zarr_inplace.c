@@ -298,6 +298,53 @@ START_TEST(test_write_sharded)
 }
 END_TEST
 
+/* Fixed-length bytes (|S5 in v2, v3's fixed-length bytes) written in part
+ * and across chunks; an HDF5 file opened writable stays read-only. */
+START_TEST(test_bytes_and_hdf5)
+{
+    const variant *vt = &variants[_i];
+    dt_tree *t = NULL;
+    dt_var *v;
+    dt_write_opts wo = DT_WRITE_OPTS_INIT;
+    char want[9 * 5 + 1] = "aaaaabbbbbcccccdddddeeeeefffffggggghhhhhiiiii", got[9 * 5];
+    char *path = dt__aprintf("%s/bytes%d.zarr", tmp, _i);
+    char *h5 = dt__aprintf("%s/ro%d.nc", tmp, _i);
+    uint64_t st[1] = {1}, ct[1] = {3}, sd[1] = {3};
+    dt_slab sl = {1, st, ct, sd};
+
+    ck_assert_ptr_nonnull(path);
+    ck_assert_ptr_nonnull(h5);
+    tu_assert_ok(dt_tree_new(&t));
+    tu_assert_ok(dt_node_add_dim(dt_tree_root(t), "z", 9, 0));
+    tu_assert_ok(dt_node_add_var(&v, dt_tree_root(t), "b5", DT_BYTES_N(5), 1,
+                                 (const char *[]){"z"}, NULL));
+    tu_assert_ok(dt_var_set_data(v, DT_BYTES_N(5), want, 9));
+    tu_assert_ok(dt_var_set_chunks(v, (const uint64_t[]){2}));
+    wo.compressor = vt->comp;
+    tu_assert_ok(dt_tree_write(t, path, vt->fmt, &wo));
+    tu_assert_ok(dt_tree_write(t, h5, DT_FORMAT_NETCDF4, NULL));
+    dt_tree_free(t);
+
+    t = open_store(path, 1, 0);
+    tu_assert_ok(dt_var_write(tu_var(t, "/b5"), &sl, DT_BYTES_N(5), "XXXXXYYYYYZZZZZ", 15));
+    memcpy(want + 5, "XXXXX", 5);
+    memcpy(want + 20, "YYYYY", 5);
+    memcpy(want + 35, "ZZZZZ", 5);
+    dt_tree_free(t);
+    t = open_store(path, 0, 0);
+    tu_assert_ok(dt_var_read(tu_var(t, "/b5"), NULL, DT_BYTES_N(5), got, sizeof got));
+    ck_assert_msg(memcmp(got, want, sizeof got) == 0, "read back %.45s, want %.45s", got, want);
+    dt_tree_free(t);
+
+    t = open_store(h5, 1, 0);
+    tu_assert_rc(dt_var_write(tu_var(t, "/b5"), &sl, DT_BYTES_N(5), "XXXXXYYYYYZZZZZ", 15),
+                 DT_EUNSUPPORTED, "read-only");
+    dt_tree_free(t);
+    free(h5);
+    free(path);
+}
+END_TEST
+
 /* Files under dir whose name holds needle (recursively). */
 static int count_named(const char *dir, const char *needle)
 {
@@ -506,6 +553,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_write_hyperslabs, 0, NVARIANTS);
     tcase_add_loop_test(tc, test_read_only_refused, 0, NVARIANTS);
     tcase_add_loop_test(tc, test_write_sharded, 0, 2);
+    tcase_add_loop_test(tc, test_bytes_and_hdf5, 0, NVARIANTS);
     tcase_add_loop_test(tc, test_two_processes, 0, NVARIANTS);
     tcase_add_loop_test(tc, test_fail_nth_step, 0, NVARIANTS + 2);
     suite_add_tcase(s, tc);
