@@ -226,9 +226,12 @@ typedef struct dt_open_opts {
                               group's when it is first used) */
     int external_links;    /* 1: follow HDF5 external links (to files beside
                               this one); 0: opening such a file fails */
+    int writable;          /* 1: dt_var_write on a Zarr store's variables
+                              writes into its chunks (atomic per chunk);
+                              0: they are read-only. HDF5 stays read-only. */
 } dt_open_opts;
 
-#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0, 0}
+#define DT_OPEN_OPTS_INIT {1, DT_FORMAT_AUTO, DT_ALIGN_STRICT, 0, 0, DT_LIMITS_INIT, 0, 0, 0}
 
 /* Progress of a write: bytes of variable data done out of total. */
 typedef void (*dt_progress_fn)(void *ud, uint64_t done, uint64_t total);

@@ -184,6 +184,8 @@ dt__store *dt__zreader_store(dt__zreader *r);
 /* The pool reads decode chunks on (made on first use; NULL: one thread,
  * which dt__pool_run accepts). Safe from any thread. */
 dt__pool *dt__zreader_pool(dt__zreader *r);
+/* dt_open_opts.writable: variables may be written into the store. */
+int dt__zreader_writable(const dt__zreader *r);
 /* Create the node of child group gi under parent, to load on first use
  * (a name the model cannot hold leaves the subtree out). */
 int dt__zreader_add_child(dt__zreader *r, size_t gi, dt_node *parent);

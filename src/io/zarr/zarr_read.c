@@ -32,6 +32,7 @@ struct dt__zreader {
     size_t ncons, capcons;
     int consolidated;
     unsigned threads;              /* dt_open_opts.threads (0: the cores) */
+    int writable;                  /* dt_open_opts.writable */
     pthread_mutex_t pool_lock;     /* guards pool and pool_made */
     dt__pool *pool;
     int pool_made;
@@ -164,6 +165,11 @@ const char *dt__zreader_store_name(const dt__zreader *r)
 dt__store *dt__zreader_store(dt__zreader *r)
 {
     return r->store;
+}
+
+int dt__zreader_writable(const dt__zreader *r)
+{
+    return r->writable;
 }
 
 dt__pool *dt__zreader_pool(dt__zreader *r)
@@ -981,6 +987,7 @@ int dt__zarr_open_store(dt_tree **out, dt__store *store, dt_format fmt,
     r->store = store;
     r->limits = opts->limits;
     r->threads = opts->threads;
+    r->writable = opts->writable;
     pthread_mutex_init(&r->pool_lock, NULL);
     r->v3 = fmt == DT_FORMAT_ZARR3;
     rc = r->v3 ? open_v3(r) : open_v2(r);

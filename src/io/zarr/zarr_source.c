@@ -2,7 +2,11 @@
  * chunks (or shards and inner chunks) its selection touches, fetches and
  * decodes each once, and copies the selected elements; missing chunks read
  * as the fill value. A sharded read fetches a shard's index and only the
- * inner chunks it needs, with byte ranges. */
+ * inner chunks it needs, with byte ranges. A write (a store opened with
+ * dt_open_opts.writable) re-encodes every chunk its selection touches,
+ * over the chunk as stored when it covers only a part, and replaces each
+ * chunk atomically; in a sharded array, the whole shard, keeping the
+ * bytes of the inner chunks the selection does not touch. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -29,6 +33,7 @@ typedef struct zread {
     size_t es;
     int strings;
     unsigned char *buf;
+    const unsigned char *in;          /* a write's data */
     char *path;                       /* the variable, for messages */
 } zread;
 
@@ -87,6 +92,56 @@ static void iter_next(unit_iter *it)
 
 /* ------------------------------------------------------------------------ */
 /* Copying                                                                  */
+
+/* Copy the selected elements of the current unit of `it` from the caller's
+ * data into `unit` (its decoded array: C order over U), the inverse of
+ * copy_unit below; strings are copied and the ones replaced freed. */
+static int overlay_unit(const zread *r, const unit_iter *it, unsigned char *unit)
+{
+    size_t nd = r->a->ndim, es = r->es, inner = nd - 1;
+    uint64_t ustride[DT_MAX_RANK], k[DT_MAX_RANK];
+
+    for (size_t d = nd; d-- > 0;)
+        ustride[d] = d + 1 < nd ? ustride[d + 1] * it->U[d + 1] : 1;
+    for (size_t d = 0; d < nd; d++)
+        k[d] = it->k0[d];
+    for (;;) {
+        uint64_t dst = 0, src = 0, n = it->k1[inner] - it->k0[inner] + 1;
+        size_t d;
+
+        for (d = 0; d < nd; d++) {
+            uint64_t kk = d == inner ? it->k0[d] : k[d];
+
+            dst += (r->start[d] + kk * r->stride[d] - it->u[d] * it->U[d]) * ustride[d];
+            src += kk * r->ostride[d];
+        }
+        if (r->strings) {
+            char *const *from = (char *const *)r->in + src;
+            char **to = (char **)unit;
+
+            for (uint64_t i = 0; i < n; i++) {
+                char *t = dt__strdup(from[i] ? from[i] : "");
+
+                if (!t)
+                    return DT_ENOMEM;
+                free(to[dst + i * r->stride[inner]]);
+                to[dst + i * r->stride[inner]] = t;
+            }
+        } else if (r->stride[inner] == 1) {
+            memcpy(unit + dst * es, r->in + src * es, (size_t)n * es);
+        } else {
+            for (uint64_t i = 0; i < n; i++)
+                memcpy(unit + (dst + i * r->stride[inner]) * es, r->in + (src + i) * es, es);
+        }
+        for (d = inner; d-- > 0;) {
+            if (++k[d] <= it->k1[d])
+                break;
+            k[d] = it->k0[d];
+        }
+        if (d == SIZE_MAX)
+            return DT_OK;
+    }
+}
 
 /* Copy the selected elements of the current unit of `it` from `unit` (its
  * decoded array: C order over U; NULL: the fill value) into the output. */
@@ -758,6 +813,372 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+
+/* A whole chunk of spec's shape of the fill value (zeros when the array
+ * has none). */
+static int fill_chunk(const zread *r, const dt__array_spec *spec, dt__bytes *arr)
+{
+    uint64_t n;
+    int rc = dt__spec_nelems(&n, spec);
+
+    arr->data = NULL;
+    arr->len = 0;
+    if (rc < 0)
+        return rc;
+    arr->data = dt__calloc(n ? (size_t)n : 1, r->es);
+    if (!arr->data)
+        return DT_ENOMEM;
+    arr->len = (size_t)n * r->es;
+    if (r->strings)
+        return fill_strings(arr, r->a->fill);
+    if (r->a->fill)
+        for (uint64_t i = 0; i < n; i++)
+            memcpy(arr->data + i * r->es, r->a->fill, r->es);
+    return DT_OK;
+}
+
+/* Write the selected elements of one chunk (it->u; none for a scalar):
+ * from the caller's data alone when the selection covers the chunk's part
+ * inside the array, else over the chunk as stored (or the fill value).
+ * The encoded chunk replaces the old one atomically. */
+static int write_chunk(const zread *r, const unit_iter *it)
+{
+    const dt__zarray *a = r->a;
+    const uint64_t *idx = a->ndim ? it->u : NULL;
+    dt__bytes arr = {NULL, 0}, enc = {NULL, 0};
+    char *key = NULL, *what = NULL;
+    dt__codec_ctx ctx;
+    int full = 1, got = 0, rc = DT_OK;
+
+    for (size_t d = 0; d < a->ndim; d++) {
+        uint64_t ext = a->shape[d] - it->u[d] * a->chunks[d];
+
+        if (ext > a->chunks[d])
+            ext = a->chunks[d];
+        if (it->k1[d] - it->k0[d] + 1 != ext)
+            full = 0;
+    }
+    /* a v2 store that does not name its separator: read first, which
+     * settles the keys' separator before one is written */
+    if (a->sep_guess && !a->sep_seen && a->ndim >= 2)
+        full = 0;
+    if (!full)
+        rc = read_chunk(r, idx, &arr, &got);
+    if (rc == DT_OK && !got)
+        rc = fill_chunk(r, &a->chain.spec, &arr);
+    if (rc == DT_OK) {
+        if (a->ndim == 0) {
+            if (r->strings) {
+                char *t = dt__strdup(*(char *const *)r->in ? *(char *const *)r->in : "");
+
+                rc = t ? DT_OK : DT_ENOMEM;
+                if (t) {
+                    free(((char **)arr.data)[0]);
+                    ((char **)arr.data)[0] = t;
+                }
+            } else {
+                memcpy(arr.data, r->in, r->es);
+            }
+        } else {
+            rc = overlay_unit(r, it, arr.data);
+        }
+    }
+    if (rc == DT_OK) {
+        key = chunk_key(a, idx);
+        what = key ? unit_what("chunk", idx, a->ndim, key) : NULL;
+        if (!what)
+            rc = DT_ENOMEM;
+    }
+    if (rc == DT_OK) {
+        ctx.file = r->s->store->name;
+        ctx.path = r->path;
+        ctx.what = what;
+        ctx.max_alloc = r->s->store->limits.max_alloc;
+        rc = dt__chain_encode(&a->chain, &arr, &enc, &ctx);
+    }
+    if (rc == DT_OK) {
+        if (dt__io_fault(r->s->store->name, what))
+            rc = DT_EIO;
+        else
+            rc = dt__store_set(r->s->store, key, enc.data, enc.len);
+    }
+    dt__bytes_free(&enc);
+    dt__array_free(&arr, &a->chain.spec);
+    free(what);
+    free(key);
+    return rc;
+}
+
+/* 1 when the selection covers every element of the unit of `it` inside
+ * the array (unit shape U). */
+static int covers_unit(const zread *r, const unit_iter *it)
+{
+    for (size_t d = 0; d < r->a->ndim; d++) {
+        uint64_t ext = r->a->shape[d] - it->u[d] * it->U[d];
+
+        if (ext > it->U[d])
+            ext = it->U[d];
+        if (it->k1[d] - it->k0[d] + 1 != ext)
+            return 0;
+    }
+    return 1;
+}
+
+/* Read, change and store one whole shard (the unit of `outer`): the inner
+ * chunks the selection touches are encoded again, the others keep their
+ * bytes, and the index is built anew in the array's layout (start or end,
+ * byte order, crc32c). Bytes codecs around the shard run too. */
+static int write_shard(const zread *r, const unit_iter *outer)
+{
+    const dt__zarray *a = r->a;
+    const dt__zshard *sh = a->shard;
+    const dt__array_spec *ispec = &sh->chain.spec;
+    uint64_t n = sh->ninner, *ent = NULL, *nent = NULL, off, total;
+    dt__bytes raw = {NULL, 0}, sb = {NULL, 0}, *enc = NULL, out = {NULL, 0};
+    unsigned char *done = NULL, *p;
+    char *key = chunk_key(a, outer->u), *what = NULL;
+    dt__codec_ctx ctx;
+    unit_iter it;
+    int rc;
+
+    what = key ? unit_what("shard", outer->u, a->ndim, key) : NULL;
+    if (!what) {
+        rc = DT_ENOMEM;
+        goto out;
+    }
+    ctx.file = r->s->store->name;
+    ctx.path = r->path;
+    ctx.what = what;
+    ctx.max_alloc = r->s->store->limits.max_alloc;
+    enc = dt__calloc((size_t)n, sizeof *enc);
+    done = dt__calloc((size_t)n, 1);
+    nent = dt__malloc((size_t)(2 * n) * sizeof *nent);
+    if (!enc || !done || !nent) {
+        rc = DT_ENOMEM;
+        goto out;
+    }
+    rc = dt__store_get(r->s->store, key, &raw);
+    if (rc == DT_ENOTFOUND) {
+        dt_error_clear();
+        rc = DT_OK;
+    } else if (rc == DT_OK) {
+        rc = dt__chain_decode_bytes(&a->chain, &raw, &sb, &ctx);
+        if (rc == DT_OK && sb.len < sh->index_bytes)
+            rc = dt__codec_fail(&ctx, DT_EFORMAT, "a shard of %zu bytes cannot hold its "
+                                "index of %" PRIu64, sb.len, sh->index_bytes);
+        if (rc == DT_OK)
+            rc = parse_index(sh, sh->index_at_start ? sb.data
+                                                    : sb.data + sb.len - sh->index_bytes,
+                             sb.len, &ent, &ctx);
+    }
+    if (rc < 0)
+        goto out;
+    /* the inner chunks the selection touches */
+    memset(&it, 0, sizeof it);
+    it.ndim = a->ndim;
+    it.start = r->start;
+    it.stride = r->stride;
+    it.U = sh->inner;
+    memcpy(it.lo, outer->k0, a->ndim * sizeof *it.lo);
+    memcpy(it.hi, outer->k1, a->ndim * sizeof *it.hi);
+    for (iter_begin(&it); !it.done && rc == DT_OK; iter_next(&it)) {
+        dt__bytes arr = {NULL, 0}, old = {NULL, 0};
+        uint64_t c = 0;
+
+        for (size_t d = 0; d < a->ndim; d++)
+            c = c * sh->per[d] + (it.u[d] - outer->u[d] * sh->per[d]);
+        if (!covers_unit(r, &it) && ent &&
+            !(ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX)) {
+            old.len = (size_t)ent[2 * c + 1];
+            old.data = dt__malloc(old.len ? old.len : 1);
+            if (!old.data) {
+                rc = DT_ENOMEM;
+                break;
+            }
+            memcpy(old.data, sb.data + ent[2 * c], old.len);
+            rc = decode_unit(&sh->chain, NULL, &old, a->fill, &arr, &ctx);
+            dt__bytes_free(&old);
+        } else {
+            rc = fill_chunk(r, ispec, &arr);
+        }
+        if (rc == DT_OK)
+            rc = overlay_unit(r, &it, arr.data);
+        if (rc == DT_OK)
+            rc = dt__chain_encode(&sh->chain, &arr, &enc[c], &ctx);
+        dt__array_free(&arr, ispec);
+        done[c] = 1;
+    }
+    if (rc < 0)
+        goto out;
+    /* the new shard: inner chunks in order, then (or after) the index */
+    total = sh->index_bytes;
+    for (uint64_t c = 0; c < n; c++) {
+        uint64_t len = done[c] ? enc[c].len : !ent || ent[2 * c] == UINT64_MAX ? 0
+                                                                                : ent[2 * c + 1];
+
+        if (dt__add_u64(&total, total, len) || total > SIZE_MAX) {
+            rc = dt__codec_fail(&ctx, DT_ELIMIT, "the shard would not fit in memory");
+            goto out;
+        }
+    }
+    rc = dt__codec_alloc(&out, total, "sharding_indexed", &ctx);
+    if (rc < 0)
+        goto out;
+    off = sh->index_at_start ? sh->index_bytes : 0;
+    for (uint64_t c = 0; c < n; c++) {
+        const unsigned char *from = NULL;
+        uint64_t len = 0;
+
+        if (done[c]) {
+            from = enc[c].data;
+            len = enc[c].len;
+        } else if (ent && !(ent[2 * c] == UINT64_MAX && ent[2 * c + 1] == UINT64_MAX)) {
+            from = sb.data + ent[2 * c];
+            len = ent[2 * c + 1];
+        }
+        if (!from) {
+            nent[2 * c] = nent[2 * c + 1] = UINT64_MAX;
+            continue;
+        }
+        memcpy(out.data + off, from, (size_t)len);
+        nent[2 * c] = off;
+        nent[2 * c + 1] = len;
+        off += len;
+    }
+    p = sh->index_at_start ? out.data : out.data + out.len - sh->index_bytes;
+    for (uint64_t i = 0; i < 2 * n; i++)
+        for (int b = 0; b < 8; b++)
+            p[8 * i + (sh->index_big ? 7 - b : b)] = (unsigned char)(nent[i] >> (8 * b));
+    if (sh->index_crc) {
+        uint32_t crc = dt__crc32c(0, p, (size_t)(16 * n));
+
+        for (int b = 0; b < 4; b++)
+            p[16 * n + (uint64_t)b] = (unsigned char)(crc >> (8 * b));
+    }
+    /* bytes codecs around the shard */
+    for (size_t i = 0; i < a->chain.nbytes && rc == DT_OK; i++) {
+        dt__bytes next;
+
+        rc = dt__codec_encode(a->chain.bytes[i], &out, &next, &ctx);
+        dt__bytes_free(&out);
+        if (rc == DT_OK)
+            out = next;
+    }
+    if (rc == DT_OK) {
+        if (dt__io_fault(r->s->store->name, what))
+            rc = DT_EIO;
+        else
+            rc = dt__store_set(r->s->store, key, out.data, out.len);
+    }
+out:
+    if (enc)
+        for (uint64_t c = 0; c < n; c++)
+            dt__bytes_free(&enc[c]);
+    free(enc);
+    free(done);
+    free(nent);
+    free(ent);
+    dt__bytes_free(&out);
+    dt__bytes_free(&sb);
+    dt__bytes_free(&raw);
+    free(what);
+    free(key);
+    return rc;
+}
+
+static int write_job(void *ud, size_t i)
+{
+    const batch *b = ud;
+    unit_iter it;
+
+    unit_at(b, i, &it);
+    return b->r->a->shard ? write_shard(b->r, &it) : write_chunk(b->r, &it);
+}
+
+static int src_write(void *ctx, dt_var *var, const uint64_t *start, const uint64_t *count,
+                     const uint64_t *stride, const void *buf)
+{
+    const zsrc *s = ctx;
+    const dt__zarray *a = s->a;
+    uint32_t cls = DT_TYPE_CLASS(a->type);
+    zread r;
+    uint64_t n = 1;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.a = a;
+    if (dt_var_path(&r.path, var) < 0)
+        return DT_ENOMEM;
+    if (!dt__zreader_writable(s->r)) {
+        rc = read_fail(&r, DT_EUNSUPPORTED, "the store was opened read-only; set "
+                       "dt_open_opts.writable to write into it");
+        goto out;
+    }
+    if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || !dt_type_size(a->type)) {
+        char tn[32];
+
+        dt_type_name(tn, sizeof tn, a->type);
+        rc = read_fail(&r, DT_ETYPE, "variables of type %s cannot be written in place", tn);
+        goto out;
+    }
+    if (a->unreadable) {
+        rc = read_fail(&r, a->unreadable_code, "cannot be written: %s", a->unreadable);
+        goto out;
+    }
+    if (a->shard && (a->shard->nested || a->chain.narray || a->chain.serial)) {
+        rc = read_fail(&r, DT_EUNSUPPORTED, "writing into an array with nested sharding "
+                       "in place is not supported");
+        goto out;
+    }
+    if (dt_var_ndim(var) != a->ndim) {
+        rc = read_fail(&r, DT_EINVAL, "the selection has %zu dimensions, the array %zu",
+                       dt_var_ndim(var), a->ndim);
+        goto out;
+    }
+    r.es = dt_type_size(a->type);
+    r.strings = cls == DT_STRING;
+    r.in = buf;
+    r.start = start;
+    r.stride = stride;
+    for (size_t d = 0; d < a->ndim; d++) {
+        r.count[d] = count[d];
+        if (stride[d] == 0) {
+            rc = read_fail(&r, DT_EINVAL, "stride 0 on axis %zu", d);
+            goto out;
+        }
+        if (dt__mul_u64(&n, n, count[d])) {
+            rc = read_fail(&r, DT_ELIMIT, "the selection overflows 64 bits");
+            goto out;
+        }
+    }
+    for (size_t d = a->ndim; d-- > 0;)
+        r.ostride[d] = d + 1 < a->ndim ? r.ostride[d + 1] * r.count[d + 1] : 1;
+    if (n == 0) {
+        rc = DT_OK;
+        goto out;
+    }
+    if (a->ndim == 0 && a->shard) {
+        rc = read_fail(&r, DT_EUNSUPPORTED, "writing into a sharded scalar in place is not "
+                       "supported");
+    } else if (a->ndim == 0) {
+        unit_iter it;
+
+        memset(&it, 0, sizeof it);
+        rc = write_chunk(&r, &it);
+    } else {
+        batch b;
+
+        batch_init(&b, &r, a->chunks);
+        rc = run_units(&b, write_job);
+    }
+out:
+    free(r.path);
+    return rc;
+}
+
 static void src_free(void *ctx)
 {
     zsrc *s = ctx;
@@ -768,7 +1189,7 @@ static void src_free(void *ctx)
     free(s);
 }
 
-static const dt_source_ops zarr_ops = {1, src_read, NULL, src_free};
+static const dt_source_ops zarr_ops = {1, src_read, src_write, src_free};
 
 int dt__zarr_source_attach(dt_var *var, dt__zreader *r, dt__zarray *a)
 {
