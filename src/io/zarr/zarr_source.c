@@ -186,28 +186,34 @@ static char *chunk_key(const dt__zarray *a, const uint64_t *idx)
 
 /* Get a chunk's bytes. A v2 array that does not name its separator has
  * '.' keys, or '/' ones from an old nested store: the first chunk found
- * settles which, for every later read. */
+ * settles which, for every later read. Reads run on several threads: one
+ * that tried the separator another has just ruled out tries again. */
 static int get_chunk(const zread *r, const uint64_t *idx, char **key, dt__bytes *raw)
 {
     dt__zarray *a = (dt__zarray *)r->a;
-    int rc;
+    char tried = a->sep_seen ? (char)a->sep_seen : a->sep, other;
+    int rc, seen;
 
-    *key = chunk_key(a, idx);
+    *key = chunk_key_sep(a, idx, tried);
     if (!*key)
         return DT_ENOMEM;
     rc = dt__store_get(r->s->store, *key, raw);
     if (rc == DT_OK && a->sep_guess && !a->sep_seen)
-        a->sep_seen = a->sep;
-    if (rc != DT_ENOTFOUND || !a->sep_guess || a->sep_seen || a->ndim < 2)
+        a->sep_seen = tried;
+    if (rc != DT_ENOTFOUND || !a->sep_guess || a->ndim < 2)
         return rc;
+    seen = a->sep_seen;
+    other = seen ? (char)seen : '/';
+    if (other == tried)
+        return rc;  /* the separator is known and the chunk is missing */
     dt_error_clear();
     free(*key);
-    *key = chunk_key_sep(a, idx, '/');
+    *key = chunk_key_sep(a, idx, other);
     if (!*key)
         return DT_ENOMEM;
     rc = dt__store_get(r->s->store, *key, raw);
-    if (rc == DT_OK)
-        a->sep_seen = '/';
+    if (rc == DT_OK && !a->sep_seen)
+        a->sep_seen = other;
     return rc;
 }
 
