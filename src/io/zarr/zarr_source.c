@@ -423,8 +423,10 @@ static int read_fail(const zread *r, int code, const char *fmt, ...)
 
 /* Fetch and decode the chunk at grid index idx (whole, through the array's
  * chain and possibly its shard codec). *got is 0 when it was never
- * written. */
-static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *got)
+ * written. With into (n bytes): decode straight there when the chain
+ * allows (*placed 1), else into *arr as without. */
+static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *got,
+                      unsigned char *into, size_t n, int *placed)
 {
     const dt__zarray *a = r->a;
     char *key = NULL, *what = NULL;
@@ -433,6 +435,8 @@ static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *
     int rc;
 
     *got = 0;
+    if (placed)
+        *placed = 0;
     rc = get_chunk(r, idx, &key, &raw);
     if (rc == DT_ENOTFOUND) {
         dt_error_clear();
@@ -448,13 +452,52 @@ static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *
     ctx.path = r->path;
     ctx.what = what;
     ctx.max_alloc = r->s->store->limits.max_alloc;
-    rc = what ? decode_unit(&a->chain, a->shard, &raw, a->fill, arr, &ctx) : DT_ENOMEM;
+    rc = what ? DT__INTO_NO : DT_ENOMEM;
+    if (what && into && !a->shard) {
+        rc = dt__chain_decode_into(&a->chain, &raw, into, n, &ctx);
+        if (rc == DT_OK)
+            *placed = 1;
+    }
+    if (rc == DT__INTO_NO)
+        rc = decode_unit(&a->chain, a->shard, &raw, a->fill, arr, &ctx);
     dt__bytes_free(&raw);
     if (rc == DT_OK)
         *got = 1;
     free(what);
     free(key);
     return rc;
+}
+
+/* Where a unit's decoded array goes when it can be decoded straight into
+ * the output: the whole unit selected with stride 1, and its elements one
+ * run of the output (the axes after some axis j span the selection, those
+ * before j are one element wide). NULL otherwise. */
+static unsigned char *direct_target(const zread *r, const unit_iter *it, size_t *n)
+{
+    size_t nd = r->a->ndim, j = 0;
+    uint64_t off = 0, elems = 1;
+
+    if (r->strings || nd == 0)
+        return NULL;
+    for (size_t d = 0; d < nd; d++) {
+        uint64_t ext = it->k1[d] - it->k0[d] + 1;
+
+        if (r->stride[d] != 1 || ext != it->U[d] ||
+            r->start[d] + it->k0[d] != it->u[d] * it->U[d])
+            return NULL;
+        if (ext != r->count[d])
+            j = d;
+        off += it->k0[d] * r->ostride[d];
+        elems *= ext;
+    }
+    for (size_t d = 0; d < j; d++)
+        if (it->U[d] != 1)
+            return NULL;
+    if (dt__u64_to_size(n, elems * r->es) < 0) {
+        dt_error_clear();
+        return NULL;
+    }
+    return r->buf + off * r->es;
 }
 
 /* A batch of units (chunks, or inner chunks of one shard) to fetch,
@@ -488,12 +531,15 @@ static int chunk_job(void *ud, size_t i)
 {
     const batch *b = ud;
     dt__bytes arr = {NULL, 0};
+    unsigned char *into;
+    size_t n = 0;
     unit_iter it;
-    int got, rc;
+    int got, placed = 0, rc;
 
     unit_at(b, i, &it);
-    rc = read_chunk(b->r, it.u, &arr, &got);
-    if (rc == DT_OK)
+    into = direct_target(b->r, &it, &n);
+    rc = read_chunk(b->r, it.u, &arr, &got, into, n, &placed);
+    if (rc == DT_OK && !placed)
         rc = copy_unit(b->r, &it, got ? arr.data : NULL);
     dt__array_free(&arr, &b->spec);
     return rc;
@@ -667,7 +713,7 @@ static int read_scalar(const zread *r)
     int got, rc;
 
     memset(&it, 0, sizeof it);
-    rc = read_chunk(r, NULL, &arr, &got);
+    rc = read_chunk(r, NULL, &arr, &got, NULL, 0, NULL);
     if (rc < 0)
         return rc;
     memset(&spec, 0, sizeof spec);
