@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,47 @@ typedef struct zsrc {
     dt__zarray *a;
 } zsrc;
 
+/* Decoded inner chunks of one read go through a few buffers of one size,
+ * taken and given back by the decoding threads: a fresh buffer per inner
+ * chunk costs the kernel's page faults and zeroing each time. */
+#define SCRATCH_MAX 8
+
+typedef struct scratch {
+    pthread_mutex_t lock;
+    unsigned char *bufs[SCRATCH_MAX];
+    size_t n, size;
+} scratch;
+
+static unsigned char *scratch_take(scratch *s)
+{
+    unsigned char *p = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->n)
+        p = s->bufs[--s->n];
+    pthread_mutex_unlock(&s->lock);
+    return p ? p : dt__malloc(s->size ? s->size : 1);
+}
+
+static void scratch_give(scratch *s, unsigned char *p)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->n < SCRATCH_MAX) {
+        s->bufs[s->n++] = p;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(p);
+}
+
+static void scratch_clear(scratch *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->bufs[i]);
+    s->n = 0;
+    pthread_mutex_destroy(&s->lock);
+}
+
 /* One read: the selection, the output and where messages point. */
 typedef struct zread {
     const zsrc *s;
@@ -30,6 +72,7 @@ typedef struct zread {
     int strings;
     unsigned char *buf;
     char *path;                       /* the variable, for messages */
+    scratch *inner;                   /* sharded reads: decoded inner chunks */
 } zread;
 
 /* ------------------------------------------------------------------------ */
@@ -580,6 +623,22 @@ static int inner_job(void *ud, size_t i)
     ctx.path = r->path;
     ctx.what = both;
     ctx.max_alloc = r->s->store->limits.max_alloc;
+    rc = DT__INTO_NO;
+    if (r->inner && !sh->nested) {
+        unsigned char *tmp = scratch_take(r->inner);
+
+        rc = tmp ? dt__chain_decode_into(&sh->chain, &raw, tmp, r->inner->size, &ctx)
+                 : DT_ENOMEM;
+        if (rc == DT_OK)
+            rc = copy_unit(r, &it, tmp);
+        if (tmp)
+            scratch_give(r->inner, tmp);
+        if (rc != DT__INTO_NO) {
+            dt__bytes_free(&raw);
+            free(both);
+            return rc;
+        }
+    }
     rc = decode_unit(&sh->chain, sh->nested, &raw, r->a->fill, &arr, &ctx);
     dt__bytes_free(&raw);
     if (rc == DT_OK)
@@ -794,8 +853,23 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         memset(buf, 0, (size_t)n * sizeof(char *));
     if (a->ndim == 0)
         rc = read_scalar(&r);
-    else if (a->shard && !a->chain.narray && !a->chain.nbytes)
+    else if (a->shard && !a->chain.narray && !a->chain.nbytes) {
+        scratch sc;
+        uint64_t bytes = r.es;
+
+        memset(&sc, 0, sizeof sc);
+        for (size_t d = 0; d < a->ndim; d++)
+            bytes *= a->shard->inner[d];
+        if (!r.strings && dt__u64_to_size(&sc.size, bytes) == DT_OK) {
+            pthread_mutex_init(&sc.lock, NULL);
+            r.inner = &sc;
+        }
+        dt_error_clear();
         rc = read_sharded(&r);
+        if (r.inner)
+            scratch_clear(&sc);
+        r.inner = NULL;
+    }
     else
         rc = read_whole_units(&r);
     if (rc < 0 && r.strings) {
