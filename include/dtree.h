@@ -217,10 +217,25 @@ typedef struct dt_write_opts {
                               stored chunks as they are */
     dt_progress_fn progress; /* called as data is written, or NULL */
     void *progress_ud;
+    /* Zarr writers (DT_FORMAT_ZARR2, DT_FORMAT_ZARR3); the fields above
+     * apply too (deflate: zlib in v2, gzip in v3). */
+    int consolidated;      /* -1: no consolidated metadata; 0, 1: write it
+                              (v2 .zmetadata, v3 inside the root zarr.json) */
+    char separator;        /* chunk key separator '.' or '/'; 0: the
+                              format's default (v2 '.', v3 '/') */
+    int order_f;           /* 1: chunks in Fortran order (v2 order "F", v3
+                              a transpose codec) */
+    size_t nshard_dims;    /* Zarr v3 sharding: inner chunks per shard */
+    const char *const *shard_dims; /* along each dimension named here */
+    const uint64_t *shard_counts;
+    uint64_t shard_bytes;  /* Zarr v3: grow shards to about this many bytes
+                              (before compression); 0 with no shard_dims:
+                              no sharding */
+    unsigned threads;      /* encoding threads; 0: the number of cores */
 } dt_write_opts;
 
 #define DT_WRITE_OPTS_INIT {1, 0, NULL, DT_CHUNKS_KEEP, 0, NULL, NULL, 0, 0, 0, \
-                            0, 0, 0, 0, NULL, NULL}
+                            0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0}
 
 /* ------------------------------------------------------------------------ */
 /* Trees                                                                    */

@@ -181,6 +181,9 @@ int dt_tree_write(const dt_tree *tree, const char *path, dt_format fmt,
     case DT_FORMAT_HDF5:
         /* a netCDF-4 file is an HDF5 file that netCDF readers understand */
         return dt__hdf5_write(tree, path, opts);
+    case DT_FORMAT_ZARR2:
+    case DT_FORMAT_ZARR3:
+        return dt__zarr_write(tree, path, fmt, opts);
     case DT_FORMAT_AUTO:
         return dt__fail_at(DT_EINVAL, path, NULL, "cannot tell the format from the file "
                            "name; name one");

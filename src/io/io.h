@@ -30,6 +30,9 @@ int dt__yaml_write(const dt_tree *tree, const char *path,
                    const dt_write_opts *opts);
 int dt__hdf5_write(const dt_tree *tree, const char *path,
                    const dt_write_opts *opts);
+/* Zarr v2 or v3 directory store (fmt DT_FORMAT_ZARR2 or ZARR3). */
+int dt__zarr_write(const dt_tree *tree, const char *path, dt_format fmt,
+                   const dt_write_opts *opts);
 
 /* ---- atomic replacement of a target file (io.c) ---- */
 

@@ -1,5 +1,5 @@
 /* cmd_convert.c: `dtree convert`: read any tree libdtree opens and write it
- * as a netCDF-4 file or a YAML tree, with storage options. */
+ * as a netCDF-4 file, a Zarr v2 or v3 store or a YAML tree, with storage options. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,34 +14,52 @@
 void cmd_convert_help(FILE *fp)
 {
     fprintf(fp,
-            "usage: dtree convert [--format netcdf4|yaml] [--force] [--group /PATH]\n"
-            "                     [--chunks DIM/N,...|default] [--deflate N] [--shuffle]\n"
-            "                     [--fletcher32] [--zstd N] [--contiguous-max BYTES]\n"
+            "usage: dtree convert [--format netcdf4|zarr2|zarr3|yaml] [--force]\n"
+            "                     [--group /PATH] [--chunks DIM/N,...|default]\n"
+            "                     [--deflate N] [--shuffle] [--fletcher32] [--zstd N]\n"
+            "                     [--contiguous-max BYTES] [--shards DIM/N,...]\n"
+            "                     [--shard-size BYTES] [--no-consolidated]\n"
+            "                     [--separator . | /] [--order C|F]\n"
             "                     [--skip-unsupported] [--recompress] [--quiet] SRC DST\n"
             "\n"
             "Write the tree of SRC (any file or store dtree reads) to DST. The format\n"
-            "is DST's extension (.nc .nc4 .h5 .hdf5: netCDF-4; .yaml .yml: YAML tree)\n"
-            "unless --format names one. DST is written to a temporary file beside it\n"
-            "and renamed into place at the end: a failed or interrupted conversion\n"
-            "leaves an existing DST as it was.\n"
+            "is DST's extension (.nc .nc4 .h5 .hdf5: netCDF-4; .zarr: Zarr v3; .yaml\n"
+            ".yml: YAML tree) unless --format names one. DST is written to a temporary\n"
+            "file (a store: a temporary directory) beside it and moved into place at\n"
+            "the end: a failed or interrupted conversion leaves an existing DST as it\n"
+            "was.\n"
             "\n"
-            "  --format F           netcdf4 or yaml\n"
+            "  --format F           netcdf4, zarr2, zarr3 or yaml\n"
             "  --force              replace DST if it exists\n"
             "  --group /PATH        convert the subtree at PATH (its inherited\n"
             "                       dimensions and coordinates go to the new root)\n"
             "  --chunks SPEC        chunk lengths by dimension name, DIM/N,DIM/N (other\n"
             "                       axes keep the source's chunks); 'default' for\n"
             "                       netCDF-C's default chunk shapes\n"
-            "  --deflate N          compress with deflate level N (1-9); 0: none\n"
-            "  --shuffle            add the shuffle filter\n"
-            "  --fletcher32         add the Fletcher-32 checksum\n"
+            "  --deflate N          compress with deflate level N (1-9; Zarr v2: zlib,\n"
+            "                       v3: gzip); 0: none\n"
+            "  --shuffle            add the shuffle filter (Zarr v3: Blosc's shuffle\n"
+            "                       around the compressor)\n"
+            "  --fletcher32         add a checksum (netCDF-4: Fletcher-32; Zarr v2:\n"
+            "                       crc32; v3: crc32c)\n"
             "  --zstd N             compress with zstd level N (1-22; HDF5 filter 32015)\n"
             "  --contiguous-max B   variables of at most B bytes (suffix k, M, G) with no\n"
             "                       unlimited dimension are stored contiguous, unfiltered\n"
-            "  --skip-unsupported   leave out variables netCDF-4 cannot hold (compound,\n"
-            "                       opaque, vlen, unicode) instead of failing\n"
+            "                       (netCDF-4 only)\n"
+            "  --shards SPEC        Zarr v3: shards of N chunks along DIM, DIM/N,DIM/N\n"
+            "                       (other axes: one chunk, or --shard-size)\n"
+            "  --shard-size B       Zarr v3: shards grown to about B bytes of data\n"
+            "                       (suffix k, M, G) along the axes --shards does not name\n"
+            "  --no-consolidated    Zarr: no consolidated metadata (.zmetadata in v2,\n"
+            "                       the root zarr.json's consolidated_metadata in v3)\n"
+            "  --separator S        Zarr chunk key separator, '.' or '/' (default: v2\n"
+            "                       '.', v3 '/')\n"
+            "  --order C|F          Zarr: element order inside chunks (default C)\n"
+            "  --skip-unsupported   leave out variables the format cannot hold (compound,\n"
+            "                       opaque, vlen; unicode for netCDF-4) instead of failing\n"
             "  --recompress         decode and encode every chunk (by default stored\n"
-            "                       chunks are copied as they are when nothing changes)\n"
+            "                       chunks are copied as they are when nothing changes;\n"
+            "                       the Zarr writer always encodes)\n"
             "  --quiet              no progress bar\n"
             "\n"
             "Without storage options the source's chunk shapes and filters are kept.\n"
@@ -176,6 +194,7 @@ static dt_format format_of(const char *dst)
         {".nc", DT_FORMAT_NETCDF4}, {".nc4", DT_FORMAT_NETCDF4},
         {".h5", DT_FORMAT_NETCDF4}, {".hdf5", DT_FORMAT_NETCDF4},
         {".yaml", DT_FORMAT_YAML},  {".yml", DT_FORMAT_YAML},
+        {".zarr", DT_FORMAT_ZARR3},
     };
 
     if (!dot || strchr(dot, '/'))
@@ -192,7 +211,7 @@ int cmd_convert(int argc, char **argv)
     dt_write_opts o = DT_WRITE_OPTS_INIT;
     dt_format fmt = DT_FORMAT_AUTO;
     const char *src = NULL, *dst = NULL;
-    chunkspec cs = {NULL, NULL, 0};
+    chunkspec cs = {NULL, NULL, 0}, ss = {NULL, NULL, 0};
     dt_tree *tree = NULL;
     bar b;
     int quiet = 0, rc = EXIT_OK, level;
@@ -227,8 +246,13 @@ int cmd_convert(int argc, char **argv)
                 fmt = DT_FORMAT_NETCDF4;
             } else if (strcmp(argv[i], "yaml") == 0) {
                 fmt = DT_FORMAT_YAML;
+            } else if (strcmp(argv[i], "zarr2") == 0) {
+                fmt = DT_FORMAT_ZARR2;
+            } else if (strcmp(argv[i], "zarr3") == 0 || strcmp(argv[i], "zarr") == 0) {
+                fmt = DT_FORMAT_ZARR3;
             } else {
-                rc = cli_usage("convert", "unknown format '%s' (netcdf4 or yaml)", argv[i]);
+                rc = cli_usage("convert", "unknown format '%s' (netcdf4, zarr2, zarr3 or "
+                               "yaml)", argv[i]);
                 goto out;
             }
         } else if (strcmp(a, "--group") == 0) {
@@ -267,6 +291,37 @@ int cmd_convert(int argc, char **argv)
                 goto out;
             }
             o.contiguous_max = bytes;
+        } else if (strcmp(a, "--shards") == 0) {
+            NEED_ARG();
+            if (parse_chunks(argv[i], &ss) < 0) {
+                rc = cli_usage("convert", "--shards takes DIM/N,DIM/N with N >= 1 chunks "
+                               "per shard, not '%s'", argv[i]);
+                goto out;
+            }
+        } else if (strcmp(a, "--shard-size") == 0) {
+            NEED_ARG();
+            if (parse_u64(argv[i], &bytes, 1) < 0 || bytes == 0) {
+                rc = cli_usage("convert", "--shard-size takes a size in bytes (suffix k, M "
+                               "or G), not '%s'", argv[i]);
+                goto out;
+            }
+            o.shard_bytes = bytes;
+        } else if (strcmp(a, "--no-consolidated") == 0) {
+            o.consolidated = -1;
+        } else if (strcmp(a, "--separator") == 0) {
+            NEED_ARG();
+            if (strcmp(argv[i], ".") != 0 && strcmp(argv[i], "/") != 0) {
+                rc = cli_usage("convert", "--separator takes '.' or '/', not '%s'", argv[i]);
+                goto out;
+            }
+            o.separator = argv[i][0];
+        } else if (strcmp(a, "--order") == 0) {
+            NEED_ARG();
+            if (strcmp(argv[i], "C") != 0 && strcmp(argv[i], "F") != 0) {
+                rc = cli_usage("convert", "--order takes C or F, not '%s'", argv[i]);
+                goto out;
+            }
+            o.order_f = argv[i][0] == 'F';
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage("convert", "unknown option '%s'", a);
             goto out;
@@ -296,10 +351,28 @@ int cmd_convert(int argc, char **argv)
     }
     if (fmt == DT_FORMAT_YAML && (o.group || cs.n || o.chunking || o.deflate || o.zstd ||
                                   o.shuffle || o.fletcher32 || o.contiguous_max)) {
-        rc = cli_usage("convert", "storage options and --group apply to netCDF-4 "
+        rc = cli_usage("convert", "storage options and --group apply to netCDF-4 and Zarr "
                        "output only");
         goto out;
     }
+    if (fmt != DT_FORMAT_ZARR3 && (ss.n || o.shard_bytes)) {
+        rc = cli_usage("convert", "--shards and --shard-size apply to Zarr v3 output only");
+        goto out;
+    }
+    if (fmt != DT_FORMAT_ZARR2 && fmt != DT_FORMAT_ZARR3 &&
+        (o.consolidated || o.separator || o.order_f)) {
+        rc = cli_usage("convert", "--no-consolidated, --separator and --order apply to Zarr "
+                       "output only");
+        goto out;
+    }
+    if ((fmt == DT_FORMAT_ZARR2 || fmt == DT_FORMAT_ZARR3) && o.contiguous_max) {
+        rc = cli_usage("convert", "--contiguous-max applies to netCDF-4 output only (Zarr "
+                       "arrays are always chunked)");
+        goto out;
+    }
+    o.nshard_dims = ss.n;
+    o.shard_dims = (const char *const *)ss.names;
+    o.shard_counts = ss.lens;
     o.nchunk_dims = cs.n;
     o.chunk_dims = (const char *const *)cs.names;
     o.chunk_lens = cs.lens;
@@ -331,5 +404,6 @@ int cmd_convert(int argc, char **argv)
 out:
     dt_tree_free(tree);
     chunkspec_free(&cs);
+    chunkspec_free(&ss);
     return rc;
 }

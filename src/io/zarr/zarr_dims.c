@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,245 @@ bool dt__zarr_attr_hidden(const char *name)
            strncasecmp(name, "_nczarr_", 8) == 0;
 }
 
-int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits *lim,
-                       const char *store, const char *path)
+/* Base64 (as xarray encodes a v3 _FillValue); *n bytes, at most cap. */
+static bool b64_decode(const char *s, unsigned char *out, size_t cap, size_t *n)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+
+    *n = 0;
+    for (; *s && *s != '='; s++) {
+        const char *p = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789+/", *s);
+
+        if (!p)
+            return false;
+        acc = (acc << 6) | (uint32_t)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789+/");
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (*n >= cap)
+                return false;
+            out[(*n)++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return true;
+}
+
+/* One JSON number (or "NaN", "Infinity", "-Infinity", or base64 of a
+ * little-endian float64) as a double. */
+static bool json_double(struct json_object *v, double *out)
+{
+    if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
+        *out = json_object_get_double(v);
+        return true;
+    }
+    if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        unsigned char b[8];
+        size_t n;
+
+        if (strcmp(s, "NaN") == 0) {
+            *out = NAN;
+        } else if (strcmp(s, "Infinity") == 0) {
+            *out = INFINITY;
+        } else if (strcmp(s, "-Infinity") == 0) {
+            *out = -INFINITY;
+        } else if (b64_decode(s, b, sizeof b, &n) && n == 8) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            dt__swap_units(b, 8, 8);
+#endif
+            memcpy(out, b, 8);
+        } else {
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* One element of type t from JSON into e; false when it does not fit. */
+static bool typed_elem(struct json_object *v, dt_type t, unsigned char *e)
+{
+    uint32_t cls = DT_TYPE_CLASS(t) == DT_ENUM ? DT_TYPE_PARAM(t) : DT_TYPE_CLASS(t);
+    int64_t i;
+    uint64_t u;
+    double d;
+
+    switch (cls) {
+    case DT_BOOL:
+        if (!json_object_is_type(v, json_type_boolean))
+            return false;
+        e[0] = (unsigned char)json_object_get_boolean(v);
+        return true;
+    case DT_INT8: case DT_INT16: case DT_INT32: case DT_INT64: {
+        int64_t lo = cls == DT_INT8 ? INT8_MIN : cls == DT_INT16 ? INT16_MIN
+                     : cls == DT_INT32 ? INT32_MIN : INT64_MIN;
+        int64_t hi = cls == DT_INT8 ? INT8_MAX : cls == DT_INT16 ? INT16_MAX
+                     : cls == DT_INT32 ? INT32_MAX : INT64_MAX;
+
+        if (!dt__zj_i64(v, &i) || i < lo || i > hi)
+            return false;
+        if (cls == DT_INT8) { int8_t x = (int8_t)i; memcpy(e, &x, 1); }
+        else if (cls == DT_INT16) { int16_t x = (int16_t)i; memcpy(e, &x, 2); }
+        else if (cls == DT_INT32) { int32_t x = (int32_t)i; memcpy(e, &x, 4); }
+        else memcpy(e, &i, 8);
+        return true;
+    }
+    case DT_UINT8: case DT_UINT16: case DT_UINT32: case DT_UINT64: {
+        uint64_t hi = cls == DT_UINT8 ? UINT8_MAX : cls == DT_UINT16 ? UINT16_MAX
+                      : cls == DT_UINT32 ? UINT32_MAX : UINT64_MAX;
+
+        if (!dt__zj_u64(v, &u) || u > hi)
+            return false;
+        if (cls == DT_UINT8) { uint8_t x = (uint8_t)u; memcpy(e, &x, 1); }
+        else if (cls == DT_UINT16) { uint16_t x = (uint16_t)u; memcpy(e, &x, 2); }
+        else if (cls == DT_UINT32) { uint32_t x = (uint32_t)u; memcpy(e, &x, 4); }
+        else memcpy(e, &u, 8);
+        return true;
+    }
+    case DT_FLOAT32: {
+        float f;
+
+        if (!json_double(v, &d))
+            return false;
+        f = (float)d;
+        memcpy(e, &f, 4);
+        return true;
+    }
+    case DT_FLOAT64:
+        if (!json_double(v, &d))
+            return false;
+        memcpy(e, &d, 8);
+        return true;
+    case DT_COMPLEX64:
+    case DT_COMPLEX128: {
+        double re, im;
+
+        if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2 ||
+            !json_double(json_object_array_get_idx(v, 0), &re) ||
+            !json_double(json_object_array_get_idx(v, 1), &im))
+            return false;
+        if (cls == DT_COMPLEX64) {
+            float f[2] = {(float)re, (float)im};
+
+            memcpy(e, f, 8);
+        } else {
+            double x[2] = {re, im};
+
+            memcpy(e, x, 16);
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* An attribute of the type libdtree's writer recorded; DT_ETYPE when the
+ * JSON does not fit it (the caller keeps it as JSON then). */
+static int set_typed(dt_attrs *dst, const char *k, struct json_object *v, const char *tname)
+{
+    char name[48];
+    const char *sp = strchr(tname, ' ');
+    unsigned flags = sp && strcmp(sp, " scalar") == 0 ? DT_ATTR_SCALAR : 0;
+    dt_type t;
+    uint32_t cls;
+    size_t n, es;
+    unsigned char *buf;
+    int rc;
+
+    snprintf(name, sizeof name, "%.*s", sp ? (int)(sp - tname) : (int)strlen(tname), tname);
+    if (dt_type_parse(&t, name) < 0) {
+        dt_error_clear();
+        return DT_ETYPE;
+    }
+    cls = DT_TYPE_CLASS(t);
+    if (cls == DT_CHAR) {
+        if (json_object_is_type(v, json_type_string))
+            return dt__attrs_set_raw(dst, k, DT_CHAR, (size_t)json_object_get_string_len(v),
+                                     json_object_get_string(v), 0);
+        if (!json_object_is_type(v, json_type_array))
+            return DT_ETYPE;
+        n = json_object_array_length(v);
+        buf = dt__malloc(n ? n : 1);
+        if (!buf)
+            return DT_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int64_t b;
+
+            if (!dt__zj_i64(json_object_array_get_idx(v, i), &b) || b < 0 || b > 255) {
+                free(buf);
+                return DT_ETYPE;
+            }
+            buf[i] = (unsigned char)b;
+        }
+        rc = dt__attrs_set_raw(dst, k, DT_CHAR, n, buf, 0);
+        free(buf);
+        return rc;
+    }
+    if (cls == DT_STRING) {
+        const char **ss;
+
+        if (json_object_is_type(v, json_type_string)) {
+            const char *s = json_object_get_string(v);
+
+            return dt__attrs_set_raw(dst, k, DT_STRING, 1, &s, flags);
+        }
+        if (!json_object_is_type(v, json_type_array))
+            return DT_ETYPE;
+        n = json_object_array_length(v);
+        ss = dt__calloc(n ? n : 1, sizeof *ss);
+        if (!ss)
+            return DT_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            struct json_object *x = json_object_array_get_idx(v, i);
+
+            if (!json_object_is_type(x, json_type_string)) {
+                free(ss);
+                return DT_ETYPE;
+            }
+            ss[i] = json_object_get_string(x);
+        }
+        rc = dt__attrs_set_raw(dst, k, DT_STRING, n, ss, 0);
+        free(ss);
+        return rc;
+    }
+    es = dt_type_size(t);
+    if (es == 0 || cls == DT_FLOAT16 || cls == DT_BYTES || cls == DT_UNICODE)
+        return DT_ETYPE;
+    /* one value, or a list (a complex value is itself a pair) */
+    if (json_object_is_type(v, json_type_array) &&
+        !((cls == DT_COMPLEX64 || cls == DT_COMPLEX128) && json_object_array_length(v) == 2 &&
+          !json_object_is_type(json_object_array_get_idx(v, 0), json_type_array)))
+        n = json_object_array_length(v);
+    else
+        n = 0;
+    buf = dt__malloc(es * (n ? n : 1));
+    if (!buf)
+        return DT_ENOMEM;
+    if (n == 0 && json_object_is_type(v, json_type_array) &&
+        !(cls == DT_COMPLEX64 || cls == DT_COMPLEX128)) {
+        rc = dt__attrs_set_raw(dst, k, t, 0, buf, 0);
+    } else if (n == 0) {
+        rc = typed_elem(v, t, buf) ? dt__attrs_set_raw(dst, k, t, 1, buf, flags) : DT_ETYPE;
+    } else {
+        rc = DT_OK;
+        for (size_t i = 0; i < n && rc == DT_OK; i++) {
+            if (!typed_elem(json_object_array_get_idx(v, i), t, buf + i * es))
+                rc = DT_ETYPE;
+        }
+        if (rc == DT_OK)
+            rc = dt__attrs_set_raw(dst, k, t, n, buf, 0);
+    }
+    free(buf);
+    return rc;
+}
+
+int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, struct json_object *types,
+                       struct json_object *shapes, const dt_limits *lim, const char *store,
+                       const char *path)
 {
     if (!attrs)
         return DT_OK;
@@ -34,6 +272,7 @@ int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits
         return dt__fail_at(DT_EFORMAT, store, path, "the attributes are %s, not an object",
                            dt__zj_kind(attrs));
     json_object_object_foreach(attrs, k, v) {
+        struct json_object *tn = types ? dt__zj_get(types, k) : NULL;
         char *text;
         int rc;
 
@@ -53,11 +292,170 @@ int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits
             free(text);
             return rc;
         }
-        /* every Zarr attribute is a JSON value (FORMAT.md), kept as text */
-        rc = dt__attrs_set_raw(dst, k, DT_JSON, 1, text, DT_ATTR_SCALAR);
+        /* the type libdtree wrote it from, when it says so and the value
+         * fits; else every Zarr attribute is a JSON value (FORMAT.md) */
+        rc = DT_ETYPE;
+        if (tn && json_object_is_type(tn, json_type_string) && v)
+            rc = set_typed(dst, k, v, json_object_get_string(tn));
+        if (rc == DT_OK && shapes) {
+            struct json_object *sh = dt__zj_get(shapes, k);
+            uint64_t dims[DT_MAX_RANK];
+            size_t nd = sh && json_object_is_type(sh, json_type_array)
+                            ? json_object_array_length(sh) : 0;
+            bool ok = nd > 1 && nd <= DT_MAX_RANK;
+
+            for (size_t i = 0; ok && i < nd; i++)
+                ok = dt__zj_u64(json_object_array_get_idx(sh, i), &dims[i]);
+            /* a shape that does not fit the values is ignored */
+            if (ok && dt__attr_set_shape(dst, k, nd, dims) < 0)
+                dt_error_clear();
+        }
+        if (rc == DT_ETYPE) {
+            dt_error_clear();
+            rc = dt__attrs_set_raw(dst, k, DT_JSON, 1, text, DT_ATTR_SCALAR);
+        }
         free(text);
         if (rc < 0)
             return dt__err_locate(rc, store, path);
+    }
+    return DT_OK;
+}
+
+/* libdtree's member of a metadata document, or NULL. */
+static struct json_object *annotation(struct json_object *doc)
+{
+    struct json_object *a = dt__zj_get(doc, "libdtree");
+
+    return a && json_object_is_type(a, json_type_object) ? a : NULL;
+}
+
+int dt__zarr_group_annotation(dt__zgroup *g, struct json_object *doc, int v3,
+                              const char *store)
+{
+    struct json_object *ann = annotation(doc), *at, *dims, *unl;
+    char *key;
+    int rc = DT_OK;
+
+    if (!ann)
+        return DT_OK;
+    at = dt__zj_get(ann, "attribute_types");
+    if (at && json_object_is_type(at, json_type_object) && !g->atypes)
+        g->atypes = json_object_get(at);
+    at = dt__zj_get(ann, "attribute_shapes");
+    if (at && json_object_is_type(at, json_type_object) && !g->ashapes)
+        g->ashapes = json_object_get(at);
+    key = dt__aprintf("%s%s", g->prefix, v3 ? "zarr.json" : ".zgroup");
+    if (!key)
+        return DT_ENOMEM;
+    dims = dt__zj_get(ann, "dimensions");
+    if (v3 && dims && !g->has_ncdims) {
+        if (!json_object_is_type(dims, json_type_object)) {
+            rc = dt__fail_at(DT_EFORMAT, store, key, "libdtree's dimensions are %s, not an "
+                             "object", dt__zj_kind(dims));
+            goto out;
+        }
+        g->ncdims = dt__calloc((size_t)json_object_object_length(dims) + 1, sizeof *g->ncdims);
+        if (!g->ncdims) {
+            rc = DT_ENOMEM;
+            goto out;
+        }
+        g->has_ncdims = 1;
+        json_object_object_foreach(dims, k, v) {
+            uint64_t size;
+
+            if (!dt__zj_u64(v, &size)) {
+                rc = dt__fail_at(DT_EFORMAT, store, key, "dimension \"%s\" has no size", k);
+                goto out;
+            }
+            g->ncdims[g->nncdims].name = dt__strdup(k);
+            if (!g->ncdims[g->nncdims].name) {
+                rc = DT_ENOMEM;
+                goto out;
+            }
+            g->ncdims[g->nncdims++].size = size;
+        }
+    }
+    unl = dt__zj_get(ann, "unlimited");
+    for (size_t i = 0; unl && json_object_is_type(unl, json_type_array) &&
+                       i < json_object_array_length(unl); i++) {
+        const char *n = json_object_get_string(json_object_array_get_idx(unl, i));
+
+        for (size_t k = 0; n && k < g->nncdims; k++) {
+            if (strcmp(g->ncdims[k].name, n) == 0)
+                g->ncdims[k].unlimited = 1;
+        }
+    }
+out:
+    free(key);
+    return rc;
+}
+
+int dt__zarr_array_annotation(dt__zarray *a, struct json_object *doc, int v3,
+                              const char *store)
+{
+    struct json_object *ann = annotation(doc), *v;
+
+    (void)store;
+    if (!ann)
+        return DT_OK;
+    v = dt__zj_get(ann, "attribute_types");
+    if (v && json_object_is_type(v, json_type_object))
+        a->atypes = json_object_get(v);
+    v = dt__zj_get(ann, "attribute_shapes");
+    if (v && json_object_is_type(v, json_type_object))
+        a->ashapes = json_object_get(v);
+    v = dt__zj_get(ann, "dtype");
+    if (v && json_object_is_type(v, json_type_string)) {
+        dt_type t;
+
+        /* only a type with the stored one's bytes: char over |S1, an enum
+         * over its base integers */
+        if (dt_type_parse(&t, json_object_get_string(v)) == DT_OK &&
+            ((DT_TYPE_CLASS(t) == DT_CHAR && a->type == DT_BYTES_N(1)) ||
+             (DT_TYPE_CLASS(t) == DT_ENUM && DT_TYPE_PARAM(t) == a->type)))
+            a->vtype = t;
+        dt_error_clear();
+    }
+    v = dt__zj_get(ann, "enum");
+    if (a->vtype && DT_TYPE_CLASS(a->vtype) == DT_ENUM && v &&
+        json_object_is_type(v, json_type_object))
+        a->enums = json_object_get(v);
+    v = dt__zj_get(ann, "no_fill");
+    if (v3 && v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) &&
+        a->fill) {
+        if (DT_TYPE_CLASS(a->type) == DT_STRING)
+            free(*(char **)a->fill);
+        free(a->fill);
+        a->fill = NULL;
+    }
+    v = dt__zj_get(ann, "contiguous");
+    if (v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) &&
+        !a->shard && memcmp(a->chunks, a->shape, a->ndim * sizeof *a->shape) == 0)
+        a->contiguous = 1;
+    v = dt__zj_get(ann, "dimension_references");
+    if (v3 && v && json_object_is_type(v, json_type_array) &&
+        json_object_array_length(v) == a->ndim && a->ndim > 0) {
+        char **names = dt__calloc(a->ndim, sizeof *names);
+
+        if (!names)
+            return DT_ENOMEM;
+        for (size_t i = 0; i < a->ndim; i++) {
+            const char *r = json_object_get_string(json_object_array_get_idx(v, i));
+            const char *slash = r ? strrchr(r, '/') : NULL;
+
+            names[i] = dt__strdup(slash ? slash + 1 : r ? r : "");
+            if (!names[i]) {
+                for (size_t k = 0; k < i; k++)
+                    free(names[k]);
+                free(names);
+                return DT_ENOMEM;
+            }
+        }
+        for (size_t i = 0; a->dimnames && i < a->ndim; i++)
+            free(a->dimnames[i]);
+        free(a->dimnames);
+        a->dimnames = names;
+        a->nczarr_dims = 1;
     }
     return DT_OK;
 }
@@ -436,14 +834,24 @@ static int add_array(dt__zreader *r, dt_node *node, dt__zgroup *g, size_t i,
             dims[d] = names[d];
         }
     }
-    rc = dt_node_add_var(&var, node, a->name, a->type, a->ndim, dims, a->shape);
+    rc = dt_node_add_var(&var, node, a->name, a->vtype ? a->vtype : a->type, a->ndim, dims,
+                         a->shape);
     if (rc < 0) {
         rc = dt__err_locate(rc, store, path);
         goto out;
     }
-    rc = dt__zarr_set_attrs(dt_var_attrs(var), a->attrs, dt__zreader_limits(r), store, path);
+    rc = dt__zarr_set_attrs(dt_var_attrs(var), a->attrs, a->atypes, a->ashapes,
+                            dt__zreader_limits(r), store, path);
+    if (rc == DT_OK && a->enums) {
+        json_object_object_foreach(a->enums, mk, mv) {
+            int64_t val;
+
+            if (rc == DT_OK && dt__zj_i64(mv, &val))
+                rc = dt_var_add_enum_member(var, mk, val);
+        }
+    }
     if (rc == DT_OK)
-        rc = dt_var_set_chunks(var, a->chunks);
+        rc = dt_var_set_chunks(var, a->contiguous ? NULL : a->chunks);
     if (rc == DT_OK && a->shard)
         rc = dt__var_set_inner_chunks(var, a->shard->inner);
     for (size_t k = 0; k < a->nlabels && rc == DT_OK; k++)
@@ -477,8 +885,8 @@ int dt__zarr_build_group(dt__zreader *r, size_t gi, dt_node *node)
     rc = dt_node_path(&gpath, node);
     if (rc < 0)
         return rc;
-    rc = dt__zarr_set_attrs(dt_node_attrs(node), g->attrs, dt__zreader_limits(r), store,
-                            gpath);
+    rc = dt__zarr_set_attrs(dt_node_attrs(node), g->attrs, g->atypes, g->ashapes,
+                            dt__zreader_limits(r), store, gpath);
     if (rc < 0)
         goto out;
     /* NCZarr: the dims the group declares, unlimited ones too */

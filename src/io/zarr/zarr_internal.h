@@ -99,6 +99,12 @@ typedef struct dt__zarray {
     struct json_object *attrs; /* user attributes (a reference), or NULL */
     char **labels;         /* codec names for the manifest */
     size_t nlabels;
+    /* libdtree's annotation (zarr_write.c), references or NULL */
+    struct json_object *atypes;  /* attribute name -> manifest type name */
+    struct json_object *ashapes; /* attribute name -> shape (2-D and more) */
+    struct json_object *enums;   /* enum member name -> value */
+    dt_type vtype;         /* the variable's type when the format lacks it */
+    int contiguous;        /* one chunk of a contiguous source variable */
 } dt__zarray;
 
 void dt__zarray_free(dt__zarray *a);
@@ -153,6 +159,8 @@ typedef struct dt__zgroup {
     size_t nchildren;
     dt__zarray **arrays;   /* by name */
     size_t narrays;
+    struct json_object *atypes; /* libdtree's attribute types, or NULL */
+    struct json_object *ashapes; /* and shapes */
     dt__zdim *ncdims;      /* NCZarr: the dims this group declares */
     size_t nncdims;
     int has_ncdims;
@@ -196,9 +204,19 @@ int dt__zarr_phony_count(dt__zreader *r, size_t gi, size_t *out);
 /* Build the group's content in node: attributes, dims (NCZarr, named,
  * phony), variables with their sources, child nodes with loaders. */
 int dt__zarr_build_group(dt__zreader *r, size_t gi, dt_node *node);
-/* JSON attributes into a map, hidden ones left out. */
-int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, const dt_limits *lim,
-                       const char *store, const char *path);
+/* JSON attributes into a map, hidden ones left out; those `types` (NULL:
+ * none) names get that type (libdtree's annotation), others stay JSON. */
+int dt__zarr_set_attrs(dt_attrs *dst, struct json_object *attrs, struct json_object *types,
+                       struct json_object *shapes, const dt_limits *lim, const char *store,
+                       const char *path);
+/* libdtree's annotation (the "libdtree" member of .zgroup / zarr.json):
+ * attribute types, unlimited dims; in v3 the dims the group declares. */
+int dt__zarr_group_annotation(dt__zgroup *g, struct json_object *doc, int v3,
+                              const char *store);
+/* The same of an array (.zarray / zarr.json): attribute types, a type the
+ * format lacks (char, enum), no fill value, v3 dimension references. */
+int dt__zarr_array_annotation(dt__zarray *a, struct json_object *doc, int v3,
+                              const char *store);
 
 /* ---- zarr_source.c ---- */
 

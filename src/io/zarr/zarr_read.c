@@ -38,7 +38,7 @@ struct dt__zreader {
 };
 
 static const char *const group_members[] = {
-    "zarr_format", "node_type", "attributes", "consolidated_metadata", NULL,
+    "zarr_format", "node_type", "attributes", "consolidated_metadata", "libdtree", NULL,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -72,6 +72,12 @@ void dt__zarray_free(dt__zarray *a)
     free(a->dimnames);
     if (a->attrs)
         json_object_put(a->attrs);
+    if (a->atypes)
+        json_object_put(a->atypes);
+    if (a->ashapes)
+        json_object_put(a->ashapes);
+    if (a->enums)
+        json_object_put(a->enums);
     for (size_t i = 0; i < a->nlabels; i++)
         free(a->labels[i]);
     free(a->labels);
@@ -186,6 +192,10 @@ static void group_free(dt__zgroup *g)
         json_object_put(g->doc);
     if (g->attrs)
         json_object_put(g->attrs);
+    if (g->atypes)
+        json_object_put(g->atypes);
+    if (g->ashapes)
+        json_object_put(g->ashapes);
     free(g->children);
     for (size_t i = 0; i < g->narrays; i++)
         dt__zarray_free(g->arrays[i]);
@@ -562,10 +572,15 @@ static int scan_consolidated(dt__zreader *r, dt__zgroup *g)
         struct json_object *at = dt__zj_get(doc, "attributes");
 
         g->attrs = at ? json_object_get(at) : NULL;
+        rc = dt__zarr_group_annotation(g, doc, 1, r->store->name);
+        if (rc < 0)
+            return rc;
     } else {
         struct json_object *zattrs = self ? self->attrs : NULL;
 
         rc = dt__zarr_nczarr_group(g, self ? self->group : NULL, zattrs, r->store->name);
+        if (rc == DT_OK)
+            rc = dt__zarr_group_annotation(g, self ? self->group : NULL, 0, r->store->name);
         if (rc < 0)
             return rc;
         g->attrs = zattrs ? json_object_get(zattrs) : NULL;
@@ -599,8 +614,13 @@ static int scan_consolidated(dt__zreader *r, dt__zgroup *g)
                                            r->store->name)
                        : dt__zarr_v2_array(&a, name, prefix, e->array, e->attrs, &r->limits,
                                            r->store->name);
-            if (rc == DT_OK)
-                rc = push_array(g, a);
+            if (rc == DT_OK) {
+                rc = dt__zarr_array_annotation(a, e->array, r->v3, r->store->name);
+                if (rc < 0)
+                    dt__zarray_free(a);
+                else
+                    rc = push_array(g, a);
+            }
         } else {
             size_t ci;
 
@@ -663,6 +683,8 @@ static int scan_v2_dir(dt__zreader *r, dt__zgroup *g)
         return rc;
     g->attrs = zattrs;
     rc = dt__zarr_nczarr_group(g, g->doc, zattrs, r->store->name);
+    if (rc == DT_OK)
+        rc = dt__zarr_group_annotation(g, g->doc, 0, r->store->name);
     if (rc < 0)
         return rc;
     rc = dt__store_list(r->store, g->prefix, &l);
@@ -685,8 +707,13 @@ static int scan_v2_dir(dt__zreader *r, dt__zgroup *g)
             if (rc == DT_OK)
                 rc = dt__zarr_v2_array(&a, l.names[i], prefix, za, zat, &r->limits,
                                        r->store->name);
-            if (rc == DT_OK)
-                rc = push_array(g, a);
+            if (rc == DT_OK) {
+                rc = dt__zarr_array_annotation(a, za, 0, r->store->name);
+                if (rc < 0)
+                    dt__zarray_free(a);
+                else
+                    rc = push_array(g, a);
+            }
         } else if (rc == DT_OK) {
             size_t ci;
             int implicit = 0;
@@ -724,6 +751,9 @@ static int scan_v3_dir(dt__zreader *r, dt__zgroup *g)
     int rc;
 
     g->attrs = at ? json_object_get(at) : NULL;
+    rc = dt__zarr_group_annotation(g, g->doc, 1, r->store->name);
+    if (rc < 0)
+        return rc;
     rc = dt__store_list(r->store, g->prefix, &l);
     for (size_t i = 0; rc == DT_OK && i < l.n; i++) {
         struct json_object *doc = NULL;
@@ -750,8 +780,13 @@ static int scan_v3_dir(dt__zreader *r, dt__zgroup *g)
 
                 rc = dt__zarr_v3_array(&a, l.names[i], prefix, doc, &r->limits,
                                        r->store->name);
-                if (rc == DT_OK)
-                    rc = push_array(g, a);
+                if (rc == DT_OK) {
+                    rc = dt__zarr_array_annotation(a, doc, 1, r->store->name);
+                    if (rc < 0)
+                        dt__zarray_free(a);
+                    else
+                        rc = push_array(g, a);
+                }
             } else {
                 size_t ci;
 
