@@ -131,6 +131,87 @@ START_TEST(fill_strings)
 }
 END_TEST
 
+/* A big consolidated document parsed in pieces on a pool gives what the
+ * plain parser gives, and the plain parser's errors when it is damaged. */
+static char *big_doc(size_t members, const char *tail)
+{
+    dt__buf b;
+
+    dt__buf_init(&b);
+    dt__buf_puts(&b, "{\"zarr_consolidated_format\": 1, \"metadata\": {\n");
+    for (size_t i = 0; i < members; i++)
+        dt__buf_printf(&b, "%s  \"g%zu/.zarray\": {\"shape\": [%zu, 18446744073709551616],"
+                       " \"name\": \"a \\\"quoted\\\" {not} [json]\", \"nested\": {\"x\": "
+                       "[1, 2.5, null, true, {\"y\": \"\\u00e9\"}]}}",
+                       i ? ",\n" : "", i % 50, i);
+    dt__buf_printf(&b, "\n}, \"after\": [1, 2]%s", tail);
+    return dt__buf_take(&b);
+}
+
+START_TEST(split_parse)
+{
+    static const char *const path[] = {"metadata", NULL};
+    static const struct {
+        const char *tail;
+        const char *err;
+    } rows[] = {
+        {"}\n\n", NULL},
+        {"} x", "not valid JSON: text after the document"},
+        {"", "the document ends early"},
+    };
+    dt_limits lim = DT_LIMITS_INIT;
+    dt__pool *pool = NULL;
+
+    tu_assert_ok(dt__pool_new(&pool, 4));
+    for (size_t r = 0; r < TU_NELEMS(rows); r++) {
+        char *text = big_doc(9000, rows[r].tail);
+        dt__bytes b = {(unsigned char *)text, strlen(text)};
+        struct json_object *plain = NULL, *split = NULL;
+
+        ck_assert_uint_gt(b.len, (size_t)1 << 20);
+        if (rows[r].err) {
+            tu_assert_rc(dt__zj_parse_split(&split, &b, &lim, "s", "k", path, pool),
+                         DT_EFORMAT, rows[r].err);
+            ck_assert_ptr_null(split);
+        } else {
+            tu_assert_ok(dt__zj_parse(&plain, &b, &lim, "s", "k"));
+            tu_assert_ok(dt__zj_parse_split(&split, &b, &lim, "s", "k", path, pool));
+            ck_assert(json_object_equal(plain, split));
+            /* 50 distinct keys: later members replaced earlier ones alike */
+            ck_assert_int_eq(json_object_object_length(dt__zj_get(split, "metadata")), 50);
+        }
+        json_object_put(plain);
+        json_object_put(split);
+        free(text);
+    }
+    /* the depth limit holds inside the pieces as in the whole document */
+    {
+        char *text = big_doc(9000, "}");
+        dt__bytes b = {(unsigned char *)text, strlen(text)};
+        int accepted = 0;
+
+        for (uint32_t d = 3; d <= 9; d++) {
+            struct json_object *o = NULL, *p = NULL;
+            int rc_plain, rc_split;
+
+            lim.max_depth = d;
+            rc_plain = dt__zj_parse(&p, &b, &lim, "s", "k");
+            rc_split = dt__zj_parse_split(&o, &b, &lim, "s", "k", path, pool);
+            ck_assert_int_eq(rc_split, rc_plain);
+            if (rc_plain == DT_OK)
+                ck_assert(json_object_equal(o, p));
+            accepted += rc_plain == DT_OK;
+            json_object_put(o);
+            json_object_put(p);
+        }
+        ck_assert_int_gt(accepted, 0);
+        ck_assert_int_lt(accepted, 7);
+        free(text);
+    }
+    dt__pool_free(pool);
+}
+END_TEST
+
 START_TEST(exact_integers)
 {
     struct json_object *o = parse("[18446744073709551615, -9223372036854775808, "
@@ -1229,6 +1310,7 @@ static Suite *zarr_suite(void)
     tcase_add_loop_test(tc, fill_row, 0, TU_NELEMS(fills));
     tcase_add_test(tc, fill_strings);
     tcase_add_test(tc, exact_integers);
+    tcase_add_test(tc, split_parse);
     tcase_add_loop_test(tc, bad_json_row, 0, TU_NELEMS(bad_json));
     tcase_add_test(tc, nul_in_json);
     suite_add_tcase(s, tc);

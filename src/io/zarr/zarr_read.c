@@ -312,6 +312,31 @@ static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
     return rc;
 }
 
+/* read_doc for the document that may hold a whole store's consolidated
+ * metadata at path: a big one is parsed on the pool's threads. */
+static int read_doc_split(dt__zreader *r, const char *key, const char *const *path,
+                          struct json_object **obj)
+{
+    dt__bytes b = {NULL, 0};
+    int rc;
+
+    *obj = NULL;
+    rc = dt__store_get(r->store, key, &b);
+    if (rc == DT_ENOTFOUND) {
+        dt_error_clear();
+        return DT_OK;
+    }
+    if (rc < 0)
+        return rc;
+    if (b.len >= ((size_t)1 << 20))
+        rc = dt__zj_parse_split(obj, &b, &r->limits, r->store->name, key, path,
+                                dt__zreader_pool(r));
+    else
+        rc = dt__zj_parse(obj, &b, &r->limits, r->store->name, key);
+    dt__bytes_free(&b);
+    return rc;
+}
+
 static int read_child_doc(dt__zreader *r, const char *prefix, const char *leaf,
                           struct json_object **obj)
 {
@@ -876,7 +901,8 @@ static int open_v3(dt__zreader *r)
 {
     struct json_object *cm;
     const char *nt;
-    int rc = read_doc(r, "zarr.json", &r->root_doc);
+    static const char *const cons[] = {"consolidated_metadata", "metadata", NULL};
+    int rc = read_doc_split(r, "zarr.json", cons, &r->root_doc);
 
     if (rc < 0)
         return rc;
@@ -903,8 +929,11 @@ static int open_v2(dt__zreader *r)
 
     if (rc == DT_OK && r->root_doc)
         rc = v2_group_doc(r, r->root_doc, ".zgroup");
-    if (rc == DT_OK)
-        rc = read_doc(r, ".zmetadata", &r->zmeta);
+    if (rc == DT_OK) {
+        static const char *const cons[] = {"metadata", NULL};
+
+        rc = read_doc_split(r, ".zmetadata", cons, &r->zmeta);
+    }
     if (rc < 0)
         return rc;
     if (r->zmeta) {
