@@ -149,11 +149,17 @@ def main():
         times = bl.interleave(jobs, a.runs, warmup=0)
         m = {k: bl.median(v) for k, v in times.items()}
 
+        def size(p):
+            if os.path.isdir(p):
+                return sum(os.path.getsize(os.path.join(d, f))
+                           for d, _, fs in os.walk(p) for f in fs)
+            return os.path.getsize(p) if os.path.exists(p) else 0
+
+        sizes = ", ".join("%s %.0f + %.0f MiB" % (name, size(z) / 2**20, size(nc) / 2**20)
+                          for name, (_, _, z, nc) in legs.items())
         want = digests(dt, src, progs.env)
         got = digests(dt, legs["dtree"][3], progs.env)
         same = want == got and len(want) == ngroups * NVARS
-        zsize = sum(os.path.getsize(os.path.join(d, f))
-                    for d, _, fs in os.walk(legs["dtree"][2]) for f in fs)
 
         peers = ("nccopy", "gdalmdimtranslate", "xarray")
         rep = bl.Report("B8 convert: %.2f GiB netCDF-4, %d groups x %d variables, to Zarr v3 "
@@ -170,11 +176,12 @@ def main():
             rep.ratio("round trip", rt["dtree"], p, rt[p], None)
         rep.absolute("data digests after the round trip", "%d of %d identical" % (
             sum(1 for x, y in zip(want, got) if x == y), len(want)), "all identical", same)
-        rep.note("source %.0f MiB on disk (shuffle + deflate 1), libdtree's Zarr %.0f MiB; "
-                 "times are whole processes; nccopy writes NCZarr (Zarr v2 with NCZarr "
-                 "annotations), GDAL %s Zarr v3 without sharding, xarray Zarr v2"
-                 % (os.path.getsize(src) / 2**20, zsize / 2**20,
-                    bl.output(["gdalinfo", "--version"]).split(",")[0].split()[-1]))
+        rep.note("source %.0f MiB on disk (shuffle + deflate 1); times are whole processes; "
+                 "nccopy writes NCZarr (Zarr v2 with NCZarr annotations), GDAL %s Zarr v3 "
+                 "without sharding, xarray Zarr v2" % (
+                     os.path.getsize(src) / 2**20,
+                     bl.output(["gdalinfo", "--version"]).split(",")[0].split()[-1]))
+        rep.note("what each wrote (Zarr + netCDF-4 back, on disk): " + sizes)
         rep.note("run-to-run spread: " + ", ".join(
             "%s %s" % (k, bl.spread(v)) for k, v in times.items()))
         rep.emit()
