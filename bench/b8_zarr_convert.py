@@ -9,10 +9,13 @@ converts it to Zarr and its own output back to netCDF-4; wall time of each
 whole process (the target directory is removed between runs, outside the
 clock):
 
-  libdtree:  dtree convert --format zarr3 --shard-size 8M SRC.nc OUT.zarr
-             dtree convert OUT.zarr BACK.nc
-             (the source's chunks and filters are kept: Zarr v3 shards of
-             about 8 MiB of 256 KiB inner chunks, shuffle + gzip level 1)
+  libdtree:  dtree convert --format zarr3 --shard-size 8M --zstd 1 SRC.nc OUT.zarr
+             dtree convert --chunks time/1 --deflate 0 OUT.zarr BACK.nc
+             (Zarr v3 shards of about 8 MiB of the source's 256 KiB chunks,
+             blosc zstd-1 with the source's shuffle; back: the source's
+             chunks, uncompressed, as the peers write netCDF-4 back. Without
+             --zstd dtree keeps the source's deflate, at level 4: the
+             source's level is not carried over)
   reference: nccopy SRC.nc 'file://OUT#mode=nczarr,file' and back
              gdalmdimtranslate -of ZARR -co FORMAT=ZARR_V3 SRC.nc OUT.zarr
              and gdalmdimtranslate -of netCDF OUT.zarr BACK.nc
@@ -106,8 +109,9 @@ def main():
         legs = {
             "dtree": (
                 [dt, "convert", "--quiet", "--force", "--format", "zarr3", "--shard-size",
-                 "8M", src, o("dt.zarr")],
-                [dt, "convert", "--quiet", "--force", o("dt.zarr"), o("dt.nc")],
+                 "8M", "--zstd", "1", src, o("dt.zarr")],
+                [dt, "convert", "--quiet", "--force", "--chunks", "time/1", "--deflate", "0",
+                 o("dt.zarr"), o("dt.nc")],
                 o("dt.zarr"), o("dt.nc")),
             "nccopy": (
                 ["nccopy", src, "file://%s#mode=nczarr,file" % o("nc.zarr")],
