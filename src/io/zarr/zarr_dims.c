@@ -416,6 +416,13 @@ int dt__zarr_array_annotation(dt__zarray *a, struct json_object *doc, int v3,
             a->vtype = t;
         dt_error_clear();
     }
+    if (a->vtype && DT_TYPE_CLASS(a->vtype) == DT_CHAR) {
+        struct json_object *f = dt__zj_get(ann, "fill_value");
+
+        a->big_endian = 0;   /* ">S1": bytes have no order */
+        if (f && !a->fill && dt__zj_fill(f, a->type, &a->fill) < 0)
+            dt_error_clear();
+    }
     v = dt__zj_get(ann, "enum");
     if (a->vtype && DT_TYPE_CLASS(a->vtype) == DT_ENUM && v &&
         json_object_is_type(v, json_type_object))
@@ -432,6 +439,24 @@ int dt__zarr_array_annotation(dt__zarray *a, struct json_object *doc, int v3,
     if (v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) &&
         !a->shard && memcmp(a->chunks, a->shape, a->ndim * sizeof *a->shape) == 0)
         a->contiguous = 1;
+    v = dt__zj_get(ann, "chunks");
+    if (v && json_object_is_type(v, json_type_array) && !a->shard && a->ndim &&
+        json_object_array_length(v) == a->ndim && !a->asked) {
+        bool ok = true;
+
+        a->asked = dt__calloc(a->ndim, sizeof *a->asked);
+        if (!a->asked)
+            return DT_ENOMEM;
+        /* only a shape the written chunks are the clamped form of */
+        for (size_t i = 0; ok && i < a->ndim; i++)
+            ok = dt__zj_u64(json_object_array_get_idx(v, i), &a->asked[i]) &&
+                 a->asked[i] >= a->chunks[i] &&
+                 (a->asked[i] == a->chunks[i] || a->chunks[i] == a->shape[i]);
+        if (!ok) {
+            free(a->asked);
+            a->asked = NULL;
+        }
+    }
     v = dt__zj_get(ann, "dimension_references");
     if (v3 && v && json_object_is_type(v, json_type_array) &&
         json_object_array_length(v) == a->ndim && a->ndim > 0) {
@@ -851,7 +876,7 @@ static int add_array(dt__zreader *r, dt_node *node, dt__zgroup *g, size_t i,
         }
     }
     if (rc == DT_OK)
-        rc = dt_var_set_chunks(var, a->contiguous ? NULL : a->chunks);
+        rc = dt_var_set_chunks(var, a->contiguous ? NULL : a->asked ? a->asked : a->chunks);
     if (rc == DT_OK && a->shard)
         rc = dt__var_set_inner_chunks(var, a->shard->inner);
     for (size_t k = 0; k < a->nlabels && rc == DT_OK; k++)

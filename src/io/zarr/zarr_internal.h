@@ -112,6 +112,7 @@ typedef struct dt__zarray {
     struct json_object *enums;   /* enum member name -> value */
     dt_type vtype;         /* the variable's type when the format lacks it */
     int contiguous;        /* one chunk of a contiguous source variable */
+    uint64_t *asked;       /* the source's chunks (longer than the array) */
 } dt__zarray;
 
 void dt__zarray_free(dt__zarray *a);

@@ -72,6 +72,7 @@ void dt__zarray_free(dt__zarray *a)
     free(a->dimnames);
     if (a->attrs)
         json_object_put(a->attrs);
+    free(a->asked);
     if (a->atypes)
         json_object_put(a->atypes);
     if (a->ashapes)

@@ -71,6 +71,8 @@ typedef struct zarr_a {
     uint64_t oc[DT_MAX_RANK];   /* the grid's chunks (shards when sharded) */
     uint64_t ic[DT_MAX_RANK];   /* inner chunks (= oc when not sharded) */
     uint64_t per[DT_MAX_RANK];  /* inner chunks per shard */
+    uint64_t asked[DT_MAX_RANK];/* the chunk shape before clamping to the shape */
+    int clamped;
     uint64_t ninner;
     int sharded;
     int big;
@@ -733,6 +735,14 @@ static int choose_chunks(zarr_a *a)
         if (a->ic[i] == 0)
             a->ic[i] = 1;
         a->per[i] = 1;
+        /* netCDF-C 4.9 refuses chunks longer than the array (netCDF-4's
+         * unlimited dims often have them): clamped, the asked shape kept
+         * in the annotation */
+        a->asked[i] = a->ic[i];
+        if (a->shape[i] > 0 && a->ic[i] > a->shape[i]) {
+            a->ic[i] = a->shape[i];
+            a->clamped = 1;
+        }
     }
     /* sharding (v3): inner chunks per shard by dimension, or by size */
     if (a->w->v3 && a->nd > 0) {
@@ -1698,11 +1708,13 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
         rc = jset(ann, "no_fill", json_object_new_boolean(1));
     /* a contiguous source variable written as one chunk: said so, for the
      * way back to netCDF-4 */
-    if (rc == DT_OK && !dt_var_chunks(v) && a.nd && !a.sharded &&
+    if (rc == DT_OK && !dt_var_chunks(v) && !a.sharded &&
         memcmp(a.ic, a.shape, a.nd * sizeof *a.ic) == 0)
         rc = jset(ann, "contiguous", json_object_new_boolean(1));
     if (rc == DT_OK && w->v3 && a.nd)
         rc = jset(ann, "dimension_references", json_object_get(refs));
+    if (rc == DT_OK && a.clamped && !a.sharded)
+        rc = jset(ann, "chunks", u64_list(a.asked, a.nd));
     if (rc < 0)
         goto out;
 
@@ -1710,7 +1722,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
         char dt[32];
         json_object *nca = json_object_new_object();
 
-        v2_dtype(dt, sizeof dt, a.t, a.big);
+        v2_dtype(dt, sizeof dt, DT_TYPE_CLASS(vt) == DT_CHAR ? (dt_type)DT_CHAR : a.t, a.big);
         rc = jset(doc, "zarr_format", json_object_new_int(2));
         if (rc == DT_OK)
             rc = jset(doc, "shape", u64_list(a.shape, a.nd));
