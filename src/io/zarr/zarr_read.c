@@ -294,8 +294,11 @@ static int push_array(dt__zgroup *g, dt__zarray *a)
     return DT_OK;
 }
 
-/* Read and parse a document; *obj is NULL when the key is missing. */
-static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
+/* Read and parse a document; *obj is NULL when the key is missing. With
+ * path (the document may hold a whole store's consolidated metadata
+ * there), a big one is parsed on the pool's threads. */
+static int read_doc_at(dt__zreader *r, const char *key, const char *const *path,
+                       struct json_object **obj)
 {
     dt__bytes b = {NULL, 0};
     int rc;
@@ -308,34 +311,18 @@ static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
     }
     if (rc < 0)
         return rc;
-    rc = dt__zj_parse(obj, &b, &r->limits, r->store->name, key);
-    dt__bytes_free(&b);
-    return rc;
-}
-
-/* read_doc for the document that may hold a whole store's consolidated
- * metadata at path: a big one is parsed on the pool's threads. */
-static int read_doc_split(dt__zreader *r, const char *key, const char *const *path,
-                          struct json_object **obj)
-{
-    dt__bytes b = {NULL, 0};
-    int rc;
-
-    *obj = NULL;
-    rc = dt__store_get(r->store, key, &b);
-    if (rc == DT_ENOTFOUND) {
-        dt_error_clear();
-        return DT_OK;
-    }
-    if (rc < 0)
-        return rc;
-    if (b.len >= ((size_t)1 << 20))
+    if (path && b.len >= ((size_t)1 << 20))
         rc = dt__zj_parse_split(obj, &b, &r->limits, r->store->name, key, path,
                                 dt__zreader_pool(r));
     else
         rc = dt__zj_parse(obj, &b, &r->limits, r->store->name, key);
     dt__bytes_free(&b);
     return rc;
+}
+
+static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
+{
+    return read_doc_at(r, key, NULL, obj);
 }
 
 static int read_child_doc(dt__zreader *r, const char *prefix, const char *leaf,
@@ -903,7 +890,7 @@ static int open_v3(dt__zreader *r)
     struct json_object *cm;
     const char *nt;
     static const char *const cons[] = {"consolidated_metadata", "metadata", NULL};
-    int rc = read_doc_split(r, "zarr.json", cons, &r->root_doc);
+    int rc = read_doc_at(r, "zarr.json", cons, &r->root_doc);
 
     if (rc < 0)
         return rc;
@@ -933,7 +920,7 @@ static int open_v2(dt__zreader *r)
     if (rc == DT_OK) {
         static const char *const cons[] = {"metadata", NULL};
 
-        rc = read_doc_split(r, ".zmetadata", cons, &r->zmeta);
+        rc = read_doc_at(r, ".zmetadata", cons, &r->zmeta);
     }
     if (rc < 0)
         return rc;
