@@ -232,10 +232,14 @@ typedef struct dt_write_opts {
                               (before compression); 0 with no shard_dims:
                               no sharding */
     unsigned threads;      /* encoding threads; 0: the number of cores */
+    const char *compressor; /* Zarr: "zstd[:L]", "zlib[:L]", "gzip[:L]",
+                              "bz2[:L]", "lz4", "blosc[:CNAME[:L]]" (CNAME
+                              lz4, lz4hc, blosclz, zstd, zlib); overrides
+                              deflate and zstd; NULL: those decide */
 } dt_write_opts;
 
 #define DT_WRITE_OPTS_INIT {1, 0, NULL, DT_CHUNKS_KEEP, 0, NULL, NULL, 0, 0, 0, \
-                            0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0}
+                            0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0, NULL}
 
 /* ------------------------------------------------------------------------ */
 /* Trees                                                                    */

@@ -24,7 +24,29 @@ expect_exit 2 "$DTREE" convert "$ex" "$tmp/ocean.unknown"
 expect_grep "cannot tell the format" "$tmp/err"
 expect_exit 2 "$DTREE" convert --format zip "$ex" "$tmp/o.nc"
 expect_exit 2 "$DTREE" convert --deflate 1 "$ex" "$tmp/o.yaml"
-expect_grep "netCDF-4 output only" "$tmp/err"
+expect_grep "netCDF-4 and Zarr output only" "$tmp/err"
+
+# Zarr: a .zarr name is v3, --format zarr2 gives v2; options of one format
+# are refused for the others; an existing store needs --force
+expect_exit 0 "$DTREE" convert --quiet --zstd 1 --shards time/2 "$ex" "$tmp/ocean.zarr"
+expect_exit 0 "$DTREE" manifest "$tmp/ocean.zarr"
+expect_grep 'kind: "zarr3"' "$tmp/out"
+expect_exit 0 "$DTREE" convert --quiet --format zarr2 --compressor blosc:zstd:3 --shuffle \
+    "$ex" "$tmp/ocean2.zarr"
+expect_exit 0 "$DTREE" manifest "$tmp/ocean2.zarr"
+expect_grep 'kind: "zarr2"' "$tmp/out"
+expect_exit 0 "$DTREE" diff "$ex" "$tmp/ocean2.zarr"
+expect_exit 0 "$DTREE" convert --quiet "$tmp/ocean2.zarr" "$tmp/ocean-back.nc"
+expect_exit 2 "$DTREE" convert --format zarr2 --shards time/2 "$ex" "$tmp/o2.zarr"
+expect_grep "Zarr v3 output only" "$tmp/err"
+expect_exit 2 "$DTREE" convert --no-consolidated "$ex" "$tmp/o.nc"
+expect_grep "Zarr output only" "$tmp/err"
+expect_exit 2 "$DTREE" convert --zstd 1 --compressor lz4 "$ex" "$tmp/o3.zarr"
+expect_exit 1 "$DTREE" convert --quiet --compressor blosc:snappy "$ex" "$tmp/o3.zarr"
+expect_grep "snappy" "$tmp/err"
+expect_exit 1 "$DTREE" convert --quiet "$ex" "$tmp/ocean.zarr"
+expect_grep "force" "$tmp/err"
+expect_exit 0 "$DTREE" convert --quiet --force "$ex" "$tmp/ocean.zarr"
 
 # existing target: refused without --force
 expect_exit 1 "$DTREE" convert --quiet "$ex" "$tmp/ocean.nc"

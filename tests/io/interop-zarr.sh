@@ -178,7 +178,9 @@ for e in doc["files"]:
             # codec plugins here to read compressed data)
             if [ "$v" = 2 ] && command -v ncdump > /dev/null; then
                 total_ncdump=$((total_ncdump + 1))
-                if (ncdump -h "file://$out#mode=nczarr,file" > /dev/null 2> "$tmp/err"); then
+                # (a crash is reported by the inner shell, into err)
+                if sh -c 'ncdump -h "$1"' sh "file://$out#mode=nczarr,file" > /dev/null \
+                        2> "$tmp/err"; then
                     ncdump_ok=$((ncdump_ok + 1))
                 elif printf '%s\n' "$NCDUMP_KNOWN" | grep -q "^$folder/$name "; then
                     ncdump_known=$((ncdump_known + 1))

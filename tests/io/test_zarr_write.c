@@ -186,6 +186,17 @@ static dt_tree *every_type_tree(void)
     tu_assert_ok(dt_var_set_data(v, DT_STRING, strs, 7));
     tu_assert_ok(dt_var_set_fill(v, &fill_s));
     tu_assert_ok(dt_var_set_chunks(v, (const uint64_t[]){3}));
+    tu_assert_ok(dt_node_add_var(&v, g, "u40", DT_UNICODE_N(40), 1, (const char *[]){"two"},
+                                 (const uint64_t[]){2}));
+    {
+        uint32_t u[80] = {0};
+
+        u[0] = 'a';
+        u[1] = 0x2713;
+        u[40] = 'z';
+        u[79] = 'y';
+        tu_assert_ok(dt_var_set_data(v, DT_UNICODE_N(40), u, 2));
+    }
     tu_assert_ok(dt_node_add_var(&v, h, "cloud", DT_ENUM_OF(DT_INT8), 1, d1, NULL));
     tu_assert_ok(dt_var_add_enum_member(v, "clear", 0));
     tu_assert_ok(dt_var_add_enum_member(v, "rain", 1));
@@ -203,14 +214,20 @@ static const struct wopt {
     int deflate, zstd, shuffle, fletcher32, order_f;
     char sep;
     uint64_t shard_bytes;
+    const char *compressor;
 } wopts[] = {
-    {"plain", 0, 0, 0, 0, 0, 0, 0},
-    {"zstd", 0, 3, 0, 0, 0, 0, 0},
-    {"deflate+shuffle", 5, 0, 1, 0, 0, 0, 0},
-    {"zstd+shuffle+checksum", 0, 1, 1, 1, 0, 0, 0},
-    {"order F, separator /", 1, 0, 0, 0, 1, '/', 0},
-    {"separator .", 0, 0, 0, 0, 0, '.', 0},
-    {"shards", 0, 2, 0, 1, 0, 0, 64},
+    {"plain", 0, 0, 0, 0, 0, 0, 0, NULL},
+    {"zstd", 0, 3, 0, 0, 0, 0, 0, NULL},
+    {"deflate+shuffle", 5, 0, 1, 0, 0, 0, 0, NULL},
+    {"zstd+shuffle+checksum", 0, 1, 1, 1, 0, 0, 0, NULL},
+    {"order F, separator /", 1, 0, 0, 0, 1, '/', 0, NULL},
+    {"separator .", 0, 0, 0, 0, 0, '.', 0, NULL},
+    {"shards", 0, 2, 0, 1, 0, 0, 64, NULL},
+    {"blosc lz4 + shuffle", 0, 0, 1, 0, 0, 0, 0, "blosc"},
+    {"blosc zstd", 0, 0, 0, 0, 0, 0, 0, "blosc:zstd:3"},
+    {"bz2", 0, 0, 0, 0, 0, 0, 0, "bz2:5"},
+    {"lz4", 0, 0, 0, 0, 0, 0, 0, "lz4"},
+    {"gzip", 0, 0, 1, 0, 0, 0, 0, "gzip:1"},
 };
 
 START_TEST(every_type)
@@ -234,6 +251,7 @@ START_TEST(every_type)
     o.order_f = wo->order_f;
     o.separator = wo->sep;
     o.shard_bytes = wo->shard_bytes;
+    o.compressor = wo->compressor;
     o.threads = 2;
     if (dt_tree_write(t, p, fmt, &o) != DT_OK)
         ck_abort_msg("%s v%d: %s", wo->name, fmt == DT_FORMAT_ZARR2 ? 2 : 3,
@@ -501,6 +519,16 @@ START_TEST(refusals)
     ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
     tu_assert_msg_has("zstd level 23");
     o.zstd = 0;
+    o.compressor = "blosc:snappy";
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
+    tu_assert_msg_has("snappy");
+    o.compressor = "zstd:40";
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR2, &o), DT_EINVAL);
+    o.compressor = NULL;
+    o.contiguous_max = 1024;
+    ck_assert_int_eq(dt_tree_write(t, p, DT_FORMAT_ZARR3, &o), DT_EINVAL);
+    tu_assert_msg_has("contiguous");
+    o.contiguous_max = 0;
     o.nshard_dims = 1;
     o.shard_dims = (const char *const[]){"k"};
     o.shard_counts = (const uint64_t[]){0};

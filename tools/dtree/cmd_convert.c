@@ -19,7 +19,7 @@ void cmd_convert_help(FILE *fp)
             "                     [--deflate N] [--shuffle] [--fletcher32] [--zstd N]\n"
             "                     [--contiguous-max BYTES] [--shards DIM/N,...]\n"
             "                     [--shard-size BYTES] [--no-consolidated]\n"
-            "                     [--separator . | /] [--order C|F]\n"
+            "                     [--separator . | /] [--order C|F] [--compressor SPEC]\n"
             "                     [--skip-unsupported] [--recompress] [--quiet] SRC DST\n"
             "\n"
             "Write the tree of SRC (any file or store dtree reads) to DST. The format\n"
@@ -55,6 +55,9 @@ void cmd_convert_help(FILE *fp)
             "  --separator S        Zarr chunk key separator, '.' or '/' (default: v2\n"
             "                       '.', v3 '/')\n"
             "  --order C|F          Zarr: element order inside chunks (default C)\n"
+            "  --compressor SPEC    Zarr: zstd[:L], zlib[:L], gzip[:L], bz2[:L], lz4 or\n"
+            "                       blosc[:CNAME[:L]] (CNAME lz4, lz4hc, blosclz, zstd,\n"
+            "                       zlib); instead of --deflate / --zstd\n"
             "  --skip-unsupported   leave out variables the format cannot hold (compound,\n"
             "                       opaque, vlen; unicode for netCDF-4) instead of failing\n"
             "  --recompress         decode and encode every chunk (by default stored\n"
@@ -315,6 +318,9 @@ int cmd_convert(int argc, char **argv)
                 goto out;
             }
             o.separator = argv[i][0];
+        } else if (strcmp(a, "--compressor") == 0) {
+            NEED_ARG();
+            o.compressor = argv[i];
         } else if (strcmp(a, "--order") == 0) {
             NEED_ARG();
             if (strcmp(argv[i], "C") != 0 && strcmp(argv[i], "F") != 0) {
@@ -339,8 +345,9 @@ int cmd_convert(int argc, char **argv)
         rc = cli_usage("convert", "SRC and DST are required");
         goto out;
     }
-    if (o.deflate > 0 && o.zstd > 0) {
-        rc = cli_usage("convert", "--deflate and --zstd cannot both compress: name one");
+    if ((o.deflate > 0) + (o.zstd > 0) + (o.compressor != NULL) > 1) {
+        rc = cli_usage("convert", "--deflate, --zstd and --compressor each name a compressor: "
+                       "give one");
         goto out;
     }
     if (fmt == DT_FORMAT_AUTO)
@@ -360,9 +367,9 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
     if (fmt != DT_FORMAT_ZARR2 && fmt != DT_FORMAT_ZARR3 &&
-        (o.consolidated || o.separator || o.order_f)) {
-        rc = cli_usage("convert", "--no-consolidated, --separator and --order apply to Zarr "
-                       "output only");
+        (o.consolidated || o.separator || o.order_f || o.compressor)) {
+        rc = cli_usage("convert", "--no-consolidated, --separator, --order and --compressor "
+                       "apply to Zarr output only");
         goto out;
     }
     if ((fmt == DT_FORMAT_ZARR2 || fmt == DT_FORMAT_ZARR3) && o.contiguous_max) {

@@ -78,7 +78,7 @@ typedef struct zarr_a {
     int big;
     dt__codec_chain chain;  /* of one (inner) chunk */
     int chain_ok;
-    unsigned char fill[32]; /* one element: the fill value, zeros if none */
+    unsigned char *fill;    /* one element: the fill value, zeros if none */
     const char *fill_str;   /* strings: the fill text */
     int skip_empty;         /* chunks equal to the fill value are left out */
     json_object *codecs;    /* v3 codec list / v2: compressor */
@@ -453,8 +453,14 @@ static int attrs_json(zw *w, const dt_attrs *as, const char *where, json_object 
             }
             continue;
         }
-        if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || es == 0)
-            continue;   /* no JSON form (conventions.md 5.1): left out */
+        if (cls == DT_COMPOUND || cls == DT_OPAQUE || cls == DT_VLEN || es == 0) {
+            /* no JSON form (conventions.md 5.1): left out when asked */
+            if (w->o->skip_unsupported)
+                continue;
+            dt_type_name(tn, sizeof tn, t);
+            return dt__fail_at(DT_ETYPE, w->path, where, "attribute \"%s\" of type %s cannot "
+                               "be written to Zarr (skip_unsupported leaves it out)", name, tn);
+        }
         if (cls == DT_CHAR) {
             if (utf8_ok(d, n)) {
                 v = json_object_new_string_len((const char *)d, (int)n);
@@ -805,6 +811,7 @@ typedef struct cplan {
     int level;
     char cname[16]; /* blosc */
     int shuffle;
+    int blosc_shuffle;  /* Blosc shuffles (instead of a shuffle filter) */
     int delta;
     int checksum;
 } cplan;
@@ -822,6 +829,79 @@ static int has_codec(const dt_var *v, const char *name)
     return 0;
 }
 
+/* The compressor option ("blosc:zstd:5"): DT_EINVAL naming what is wrong. */
+static int parse_compressor(const char *spec, cplan *p, const char *path)
+{
+    char name[16] = "", cname[16] = "";
+    const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    const char *lv = NULL;
+    size_t nlen = c1 ? (size_t)(c1 - spec) : strlen(spec);
+    long level = -1;
+    char *end;
+
+    if (nlen == 0 || nlen >= sizeof name)
+        goto bad;
+    memcpy(name, spec, nlen);
+    if (strcmp(name, "blosc") == 0) {
+        size_t cl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+
+        if (cl >= sizeof cname)
+            goto bad;
+        memcpy(cname, c1 ? c1 + 1 : "", cl);
+        if (!cl)
+            snprintf(cname, sizeof cname, "lz4");
+        if (strcmp(cname, "lz4") && strcmp(cname, "lz4hc") && strcmp(cname, "blosclz") &&
+            strcmp(cname, "zstd") && strcmp(cname, "zlib"))
+            return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": Blosc's inner "
+                               "codec is lz4, lz4hc, blosclz, zstd or zlib", spec);
+        lv = c2 ? c2 + 1 : NULL;
+    } else {
+        if (c2)
+            goto bad;
+        lv = c1 ? c1 + 1 : NULL;
+    }
+    if (lv) {
+        level = strtol(lv, &end, 10);
+        if (!*lv || *end)
+            goto bad;
+    }
+    memset(p, 0, sizeof *p);
+    if (strcmp(name, "zstd") == 0) {
+        p->comp = 'z';
+        p->level = level < 0 ? 3 : (int)level;
+        if (p->level < 1 || p->level > 22)
+            goto range;
+    } else if (strcmp(name, "zlib") == 0 || strcmp(name, "gzip") == 0) {
+        p->comp = name[0] == 'z' ? 'g' : 'G';
+        p->level = level < 0 ? 5 : (int)level;
+        if (p->level < 1 || p->level > 9)
+            goto range;
+    } else if (strcmp(name, "bz2") == 0) {
+        p->comp = '2';
+        p->level = level < 0 ? 9 : (int)level;
+        if (p->level < 1 || p->level > 9)
+            goto range;
+    } else if (strcmp(name, "lz4") == 0) {
+        p->comp = '4';
+        if (level >= 0)
+            goto bad;
+    } else if (strcmp(name, "blosc") == 0) {
+        p->comp = 'b';
+        p->level = level < 0 ? 5 : (int)level;
+        snprintf(p->cname, sizeof p->cname, "%s", cname);
+        if (p->level < 0 || p->level > 9)
+            goto range;
+    } else {
+        goto bad;
+    }
+    return DT_OK;
+range:
+    return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": level out of range", spec);
+bad:
+    return dt__fail_at(DT_EINVAL, path, NULL, "compressor \"%s\": not NAME[:LEVEL] with NAME "
+                       "zstd, zlib, gzip, bz2, lz4, or blosc[:CNAME[:LEVEL]]", spec);
+}
+
 static void plan_codecs(const zarr_a *a, cplan *p)
 {
     const dt_write_opts *o = a->w->o;
@@ -833,7 +913,17 @@ static void plan_codecs(const zarr_a *a, cplan *p)
                   (o->fletcher32 == 0 && (has_codec(v, "fletcher32") ||
                                           has_codec(v, "crc32c") || has_codec(v, "crc32")));
     p->delta = has_codec(v, "delta") && DT_TYPE_CLASS(a->t) != DT_STRING;
-    if (o->deflate > 0) {
+    if (o->compressor) {
+        cplan c;
+
+        /* checked by check_opts */
+        if (parse_compressor(o->compressor, &c, a->w->path) == DT_OK) {
+            p->comp = c.comp;
+            p->level = c.level;
+            memcpy(p->cname, c.cname, sizeof p->cname);
+        }
+        dt_error_clear();
+    } else if (o->deflate > 0) {
         p->comp = 'g';
         p->level = o->deflate;
     } else if (o->zstd > 0) {
@@ -874,6 +964,8 @@ static void plan_codecs(const zarr_a *a, cplan *p)
     }
     if (DT_TYPE_CLASS(a->t) == DT_STRING)
         p->shuffle = p->delta = 0;
+    if (p->comp == 'b')
+        p->blosc_shuffle = p->shuffle;
     if (a->w->v3) {
         /* v3 has no shuffle filter: Blosc's, around the same compressor */
         if (p->shuffle && (p->comp == 'z' || p->comp == 'g' || p->comp == 'G')) {
@@ -891,6 +983,7 @@ static void plan_codecs(const zarr_a *a, cplan *p)
         }
         if (p->comp != 'b')
             p->shuffle = 0;
+        p->blosc_shuffle = p->shuffle;
         p->delta = 0;
     }
 }
@@ -967,9 +1060,9 @@ static json_object *compressor_json(zarr_a *a, const cplan *p)
 
         c = cfg1("cname", json_object_new_string(p->cname));
         if (!c || jset(c, "clevel", json_object_new_int(p->level)) < 0 ||
-            jset(c, "shuffle", w->v3 ? json_object_new_string(p->shuffle ? "shuffle"
-                                                                         : "noshuffle")
-                                     : json_object_new_int(p->shuffle ? 1 : 0)) < 0 ||
+            jset(c, "shuffle", w->v3 ? json_object_new_string(p->blosc_shuffle ? "shuffle"
+                                                                               : "noshuffle")
+                                     : json_object_new_int(p->blosc_shuffle ? 1 : 0)) < 0 ||
             (w->v3 && jset(c, "typesize", json_object_new_int((int)(ts > 255 ? 1 : ts))) < 0) ||
             jset(c, "blocksize", json_object_new_int(0)) < 0) {
             json_object_put(c);
@@ -1065,7 +1158,7 @@ static int plan_array_codecs(zarr_a *a)
 
             rc = jpush(filters, jcodec(w, "delta", c));
         }
-        if (rc == DT_OK && p.shuffle && a->es > 1)
+        if (rc == DT_OK && p.shuffle && !p.blosc_shuffle && a->es > 1)
             rc = jpush(filters, jcodec(w, "shuffle",
                                        cfg1("elementsize", json_object_new_int((int)a->es))));
         if (rc == DT_OK && p.checksum)
@@ -1335,135 +1428,207 @@ static void progress(zw *w, uint64_t bytes)
         w->o->progress(w->o->progress_ud, w->done, w->total);
 }
 
+/* Two blocks in flight: while the workers encode one, the calling thread
+ * stores the chunks of the one before and reads the one after. */
+typedef struct zpipe {
+    zarr_a *a;
+    zblock b[2];
+    int have[2];            /* the slot holds a block read, not yet stored */
+    int encoded[2];         /* its chunks are encoded */
+    size_t nouter[2];
+    uint64_t nel[2];
+    uint64_t block[DT_MAX_RANK], grid[DT_MAX_RANK], bidx[DT_MAX_RANK];
+    int more;               /* blocks left to read */
+    int next;               /* the slot the calling thread works on */
+} zpipe;
+
+/* Read the next block into slot s and list its jobs (every inner chunk of
+ * every outer chunk, in order). */
+static int read_block(zpipe *zp, int s)
+{
+    zarr_a *a = zp->a;
+    zblock *b = &zp->b[s];
+    size_t nd = a->nd, nouter = 1, nj = 0;
+    uint64_t n = 1, ogrid[DT_MAX_RANK], oidx[DT_MAX_RANK];
+    uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK];
+    dt_slab slab = {nd, start, count, NULL};
+    int rc;
+
+    zp->have[s] = zp->encoded[s] = 0;
+    if (!zp->more)
+        return DT_OK;
+    for (size_t i = 0; i < nd; i++) {
+        start[i] = zp->bidx[i] * zp->block[i];
+        count[i] = start[i] + zp->block[i] > a->shape[i] ? a->shape[i] - start[i]
+                                                         : zp->block[i];
+        b->bstart[i] = start[i];
+        b->bcount[i] = count[i];
+        n *= count[i];
+        ogrid[i] = (count[i] + a->oc[i] - 1) / a->oc[i];
+        nouter *= (size_t)ogrid[i];
+        oidx[i] = 0;
+    }
+    /* the next block's position */
+    {
+        size_t k = nd;
+
+        while (k > 0) {
+            k--;
+            if (++zp->bidx[k] < zp->grid[k])
+                break;
+            zp->bidx[k] = 0;
+        }
+        if (nd == 0 || (k == 0 && zp->bidx[0] == 0))
+            zp->more = 0;
+    }
+    rc = dt_var_read(a->v, &slab, dt_var_type(a->v), b->buf, (size_t)(n * a->es));
+    if (rc < 0) {
+        char *vp = NULL;
+
+        dt_var_path(&vp, a->v);
+        rc = dt__err_locate(rc, dt_tree_source(dt_node_tree(dt_var_node(a->v))), vp);
+        free(vp);
+        return rc;
+    }
+    for (size_t o = 0; o < nouter; o++) {
+        uint64_t iidx[DT_MAX_RANK];
+
+        memset(iidx, 0, sizeof iidx);
+        for (uint64_t k = 0; k < a->ninner; k++) {
+            for (size_t i = 0; i < nd; i++)
+                b->origins[nj * nd + i] = start[i] + oidx[i] * a->oc[i] + iidx[i] * a->ic[i];
+            nj++;
+            for (size_t i = nd; i-- > 0;) {
+                if (++iidx[i] < a->per[i])
+                    break;
+                iidx[i] = 0;
+            }
+        }
+        for (size_t i = nd; i-- > 0;) {
+            if (++oidx[i] < ogrid[i])
+                break;
+            oidx[i] = 0;
+        }
+    }
+    b->njobs = nj;
+    zp->nouter[s] = nouter;
+    zp->nel[s] = n;
+    zp->have[s] = 1;
+    return DT_OK;
+}
+
+/* Store slot s's chunks (when store and they were encoded), free them and
+ * the block's strings. */
+static int finish_block(zpipe *zp, int s, int store)
+{
+    zarr_a *a = zp->a;
+    zblock *b = &zp->b[s];
+    int rc = DT_OK;
+
+    if (!zp->have[s])
+        return DT_OK;
+    if (store && zp->encoded[s])
+        rc = store_block(b, zp->nouter[s]);
+    for (size_t j = 0; j < b->njobs; j++)
+        dt__bytes_free(&b->out[j]);
+    if (DT_TYPE_CLASS(a->t) == DT_STRING)
+        dt_strings_free((char **)b->buf, (size_t)zp->nel[s]);
+    if (rc == DT_OK && store && zp->encoded[s])
+        progress(a->w, zp->nel[s] * a->es);
+    zp->have[s] = zp->encoded[s] = 0;
+    return rc;
+}
+
+/* What the calling thread does while the workers encode a block: store
+ * the previous one, read the next one into its slot. */
+static int stage(void *ud)
+{
+    zpipe *zp = ud;
+    int rc = finish_block(zp, zp->next, 1);
+
+    if (rc == DT_OK)
+        rc = read_block(zp, zp->next);
+    return rc;
+}
+
 static int write_data(zarr_a *a)
 {
     zw *w = a->w;
-    size_t nd = a->nd, es = a->es;
-    uint64_t block[DT_MAX_RANK], grid[DT_MAX_RANK], bidx[DT_MAX_RANK], nel = 1, bytes;
-    uint64_t start[DT_MAX_RANK], count[DT_MAX_RANK];
-    zblock b;
-    size_t bufsize, maxjobs = 1;
-    int rc = DT_OK, is_str = DT_TYPE_CLASS(a->t) == DT_STRING;
-    dt_type rt = dt_var_type(a->v);
+    size_t nd = a->nd, es = a->es, bufsize, maxjobs = 1;
+    uint64_t nel = 1, bytes, target = BLOCK_BYTES, ob = es; /* ob: one job's bytes */
+    zpipe zp;
+    int rc = DT_OK, cur = 0;
 
     for (size_t i = 0; i < nd; i++)
         nel *= a->shape[i];
     if (nd > 0 && nel == 0)
         return DT_OK;
-    memset(&b, 0, sizeof b);
-    b.a = a;
+    memset(&zp, 0, sizeof zp);
+    zp.a = a;
+    zp.b[0].a = zp.b[1].a = a;
+    zp.more = 1;
     /* blocks of whole outer chunks, grown along the inner axes while they
-     * stay under BLOCK_BYTES */
+     * stay under the target: BLOCK_BYTES, or two chunks per thread */
     for (size_t i = 0; i < nd; i++)
-        block[i] = a->oc[i] < a->shape[i] ? a->oc[i] : a->shape[i];
+        ob *= a->ic[i];    /* the jobs are (inner) chunks */
+    if (ob * 2 * dt__pool_threads(w->pool) > target)
+        target = ob * 2 * dt__pool_threads(w->pool);
+    for (size_t i = 0; i < nd; i++)
+        zp.block[i] = a->oc[i] < a->shape[i] ? a->oc[i] : a->shape[i];
     bytes = es;
     for (size_t i = 0; i < nd; i++)
-        bytes *= block[i];
+        bytes *= zp.block[i];
     for (size_t k = nd; k > 0; k--) {
         size_t i = k - 1;
-        uint64_t per = bytes / block[i], unit = per * a->oc[i], mul, room;
+        uint64_t per = bytes / zp.block[i], unit = per * a->oc[i], mul, room;
 
-        room = BLOCK_BYTES / (unit ? unit : 1);
+        room = target / (unit ? unit : 1);
         mul = (a->shape[i] + a->oc[i] - 1) / a->oc[i];
         if (room < mul)
             mul = room ? room : 1;
-        block[i] = mul * a->oc[i] < a->shape[i] ? mul * a->oc[i] : a->shape[i];
-        bytes = per * block[i];
-        if (block[i] < a->shape[i])
+        zp.block[i] = mul * a->oc[i] < a->shape[i] ? mul * a->oc[i] : a->shape[i];
+        bytes = per * zp.block[i];
+        if (zp.block[i] < a->shape[i])
             break;
     }
     for (size_t i = 0; i < nd; i++) {
-        uint64_t outer = (block[i] + a->oc[i] - 1) / a->oc[i];
+        uint64_t outer = (zp.block[i] + a->oc[i] - 1) / a->oc[i];
 
         maxjobs *= (size_t)(outer * a->per[i]);
-        grid[i] = (a->shape[i] + block[i] - 1) / block[i];
-        bidx[i] = 0;
+        zp.grid[i] = (a->shape[i] + zp.block[i] - 1) / zp.block[i];
     }
     rc = dt__u64_to_size(&bufsize, bytes);
     if (rc < 0)
         return rc;
-    b.buf = dt__malloc(bufsize ? bufsize : es);
-    b.origins = dt__calloc(maxjobs * (nd ? nd : 1), sizeof *b.origins);
-    b.out = dt__calloc(maxjobs, sizeof *b.out);
-    b.missing = dt__calloc(maxjobs, 1);
-    if (!b.buf || !b.origins || !b.out || !b.missing) {
-        rc = DT_ENOMEM;
-        goto out;
+    for (int s = 0; s < 2; s++) {
+        zblock *b = &zp.b[s];
+
+        b->buf = dt__malloc(bufsize ? bufsize : es);
+        b->origins = dt__calloc(maxjobs * (nd ? nd : 1), sizeof *b->origins);
+        b->out = dt__calloc(maxjobs, sizeof *b->out);
+        b->missing = dt__calloc(maxjobs, 1);
+        if (!b->buf || !b->origins || !b->out || !b->missing)
+            rc = DT_ENOMEM;
     }
-    for (;;) {
-        dt_slab slab = {nd, start, count, NULL};
-        uint64_t n = 1, ogrid[DT_MAX_RANK], oidx[DT_MAX_RANK];
-        size_t nouter = 1, nj = 0;
-
-        for (size_t i = 0; i < nd; i++) {
-            start[i] = bidx[i] * block[i];
-            count[i] = start[i] + block[i] > a->shape[i] ? a->shape[i] - start[i] : block[i];
-            b.bstart[i] = start[i];
-            b.bcount[i] = count[i];
-            n *= count[i];
-            ogrid[i] = (count[i] + a->oc[i] - 1) / a->oc[i];
-            nouter *= (size_t)ogrid[i];
-            oidx[i] = 0;
-        }
-        rc = dt_var_read(a->v, &slab, rt, b.buf, (size_t)n * es);
-        if (rc < 0) {
-            char *vp = NULL;
-
-            dt_var_path(&vp, a->v);
-            rc = dt__err_locate(rc, dt_tree_source(dt_node_tree(dt_var_node(a->v))), vp);
-            free(vp);
-            break;
-        }
-        /* the jobs: every inner chunk of every outer chunk, in order */
-        for (size_t s = 0; s < nouter; s++) {
-            uint64_t iidx[DT_MAX_RANK];
-
-            memset(iidx, 0, sizeof iidx);
-            for (uint64_t k = 0; k < a->ninner; k++) {
-                for (size_t i = 0; i < nd; i++)
-                    b.origins[nj * nd + i] = start[i] + oidx[i] * a->oc[i] + iidx[i] * a->ic[i];
-                nj++;
-                for (size_t i = nd; i-- > 0;) {
-                    if (++iidx[i] < a->per[i])
-                        break;
-                    iidx[i] = 0;
-                }
-            }
-            for (size_t i = nd; i-- > 0;) {
-                if (++oidx[i] < ogrid[i])
-                    break;
-                oidx[i] = 0;
-            }
-        }
-        b.njobs = nj;
-        rc = dt__pool_run(w->pool, nj, encode_job, &b);
+    if (rc == DT_OK)
+        rc = read_block(&zp, 0);
+    while (rc == DT_OK && zp.have[cur]) {
+        zp.next = cur ^ 1;
+        rc = dt__pool_run_with(w->pool, zp.b[cur].njobs, encode_job, &zp.b[cur], stage, &zp);
         if (rc == DT_OK)
-            rc = store_block(&b, nouter);
-        for (size_t j = 0; j < nj; j++)
-            dt__bytes_free(&b.out[j]);
-        if (is_str)
-            dt_strings_free((char **)b.buf, (size_t)n);
-        if (rc < 0)
-            break;
-        progress(w, n * es);
-        {
-            size_t k = nd;
-
-            while (k > 0) {
-                k--;
-                if (++bidx[k] < grid[k])
-                    break;
-                bidx[k] = 0;
-            }
-            if (nd == 0 || (k == 0 && bidx[0] == 0))
-                break;
-        }
+            zp.encoded[cur] = 1;
+        cur ^= 1;
     }
-out:
-    free(b.buf);
-    free(b.origins);
-    free(b.out);
-    free(b.missing);
+    /* the last block encoded (its slot is the other one) */
+    if (rc == DT_OK)
+        rc = finish_block(&zp, cur ^ 1, 1);
+    for (int s = 0; s < 2; s++) {
+        finish_block(&zp, s, 0);
+        free(zp.b[s].buf);
+        free(zp.b[s].origins);
+        free(zp.b[s].out);
+        free(zp.b[s].missing);
+    }
     return rc;
 }
 
@@ -1578,6 +1743,7 @@ static void zarr_a_clear(zarr_a *a)
         dt__chain_clear(&a->chain);
     json_object_put(a->codecs);
     json_object_put(a->filters);
+    free(a->fill);
     free(a->path);
     free(a->prefix);
 }
@@ -1610,8 +1776,10 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
     rc = name_ok(w, dt_var_name(v), a.path);
     if (rc < 0)
         goto out;
-    if (a.es > sizeof a.fill && DT_TYPE_CLASS(a.t) != DT_STRING) {
-        /* wide fixed strings: the fill is zeros (or the var's, if it fits) */
+    a.fill = dt__calloc(1, a.es ? a.es : 1);
+    if (!a.fill) {
+        rc = DT_ENOMEM;
+        goto out;
     }
     a.fill_str = "";
     if (fill && DT_TYPE_CLASS(a.t) == DT_STRING) {
@@ -1619,26 +1787,10 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
 
         a.fill_str = s ? s : "";
         memcpy(a.fill, &a.fill_str, sizeof a.fill_str);
-    } else if (fill && a.es <= sizeof a.fill) {
+    } else if (fill) {
         memcpy(a.fill, fill, a.es);
     } else if (DT_TYPE_CLASS(a.t) == DT_STRING) {
         memcpy(a.fill, &a.fill_str, sizeof a.fill_str);
-    }
-    if (a.es > sizeof a.fill) {
-        /* wide fixed-length strings: chunks padded with zeros */
-        if (fill) {
-            for (size_t i = 0; i < a.es; i++) {
-                if (((const unsigned char *)fill)[i]) {
-                    rc = dt__fail_at(DT_EUNSUPPORTED, w->path, a.path, "a fill value for "
-                                     "strings over %zu bytes is not supported",
-                                     sizeof a.fill);
-                    goto out;
-                }
-            }
-        }
-        rc = dt__fail_at(DT_EUNSUPPORTED, w->path, a.path, "fixed-length strings over %zu "
-                         "bytes are not supported by the Zarr writer", sizeof a.fill);
-        goto out;
     }
     a.skip_empty = fill != NULL;
     rc = choose_chunks(&a);
@@ -1779,9 +1931,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
             rc = key ? put_doc(w, key, key, json_object_get(doc)) : DT_ENOMEM;
     } else {
         json_object *grid, *kenc, *f = NULL;
-        unsigned char zero[32];
 
-        memset(zero, 0, sizeof zero);
         rc = jset(doc, "zarr_format", json_object_new_int(3));
         if (rc == DT_OK)
             rc = jset(doc, "node_type", json_object_new_string("array"));
@@ -1798,7 +1948,7 @@ static int write_array(zw *w, const dt_var *v, const char *gpath, const char *gp
         if (rc == DT_OK) {
             /* v3 has no null fill: the type's zero (annotated no_fill) */
             f = elem_json(a.t, DT_TYPE_CLASS(a.t) == DT_STRING ? (const void *)&a.fill_str
-                               : fill ? fill : zero, 0);
+                               : a.fill, 0);
             rc = jset(doc, "fill_value", f);
         }
         if (rc == DT_OK)
@@ -2073,6 +2223,21 @@ static int check_opts(const dt_write_opts *o, const char *path)
             return dt__fail_at(DT_EINVAL, path, NULL, "0 chunks per shard along \"%s\": "
                                "counts start at 1",
                                o->shard_dims[i] ? o->shard_dims[i] : "(null)");
+    }
+    if (o->contiguous_max)
+        return dt__fail_at(DT_EINVAL, path, NULL, "contiguous storage does not exist in "
+                           "Zarr: every array is chunked (contiguous_max applies to "
+                           "netCDF-4)");
+    if (o->contiguous_max)
+        return dt__fail_at(DT_EINVAL, path, NULL, "contiguous storage does not exist in "
+                           "Zarr: every array is chunked (contiguous_max applies to "
+                           "netCDF-4)");
+    if (o->compressor) {
+        cplan c;
+        int rc = parse_compressor(o->compressor, &c, path);
+
+        if (rc < 0)
+            return rc;
     }
     if (o->separator && o->separator != '.' && o->separator != '/')
         return dt__fail_at(DT_EINVAL, path, NULL, "chunk key separator '%c': '.' or '/'",
