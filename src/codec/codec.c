@@ -304,11 +304,47 @@ int dt__chain_decode(const dt__codec_chain *ch, dt__bytes *in, dt__bytes *out,
     rc = dt__chain_decode_bytes(ch, in, &raw, ctx);
     if (rc < 0)
         return rc;
-    rc = dt__codec_decode(ch->serial, &raw, DT__SIZE_UNKNOWN, &arr, ctx);
-    dt__bytes_free(&raw);
-    if (rc < 0)
-        return rc;
+    if (dt__codec_bytes_native(ch->serial) && ch->serial->cls->encoded_size &&
+        ch->serial->cls->encoded_size(ch->serial->state, &ch->serial->spec, 0) == raw.len) {
+        /* the bytes are the array already: no copy */
+        arr = raw;
+        raw.data = NULL;
+        raw.len = 0;
+    } else {
+        rc = dt__codec_decode(ch->serial, &raw, DT__SIZE_UNKNOWN, &arr, ctx);
+        dt__bytes_free(&raw);
+        if (rc < 0)
+            return rc;
+    }
     return dt__chain_decode_array(ch, &arr, out, ctx);
+}
+
+int dt__chain_decode_into(const dt__codec_chain *ch, const dt__bytes *in, void *dst,
+                          size_t n, const dt__codec_ctx *ctx)
+{
+    const dt__codec *c;
+
+    /* a chunk over max_alloc is refused by the usual path, buffer or not */
+    if (n > ctx->max_alloc || ch->narray || !ch->serial || ch->nbytes > 1 ||
+        !dt__codec_bytes_native(ch->serial) ||
+        !ch->serial->cls->encoded_size ||
+        ch->serial->cls->encoded_size(ch->serial->state, &ch->serial->spec, 0) != n)
+        return DT__INTO_NO;
+    if (ch->nbytes == 0) {
+        if (in->len != n)
+            return DT__INTO_NO;
+        if (n)
+            memcpy(dst, in->data, n);
+        return DT_OK;
+    }
+    c = ch->bytes[0];
+    if (c->expect != DT__SIZE_UNKNOWN && c->expect != n)
+        return DT__INTO_NO;
+    if (c->cls == &dt__codec_zstd)
+        return dt__zstd_decode_into(in, dst, n, ctx);
+    if (c->cls == &dt__codec_blosc)
+        return dt__blosc_decode_into(in, dst, n, ctx);
+    return DT__INTO_NO;
 }
 
 int dt__chain_encode(const dt__codec_chain *ch, const dt__bytes *in, dt__bytes *out,

@@ -139,6 +139,21 @@ int dt__chain_decode(const dt__codec_chain *ch, dt__bytes *in, dt__bytes *out,
                      const dt__codec_ctx *ctx);
 int dt__chain_encode(const dt__codec_chain *ch, const dt__bytes *in, dt__bytes *out,
                      const dt__codec_ctx *ctx);
+/* Decode a whole chunk straight into dst (n bytes, the chunk's size), with
+ * no buffer of its own, when the chain allows it: no array codecs, a bytes
+ * codec in the host's byte order, and at most one compressor that can
+ * (zstd with one frame that declares its size, blosc). DT__INTO_NO when it
+ * cannot (nothing written to dst; dt__chain_decode then gives the answer,
+ * errors included); in is not consumed. */
+#define DT__INTO_NO 1
+int dt__chain_decode_into(const dt__codec_chain *ch, const dt__bytes *in, void *dst,
+                          size_t n, const dt__codec_ctx *ctx);
+/* For dt__chain_decode_into: the codecs that decode into a given buffer. */
+int dt__zstd_decode_into(const dt__bytes *in, void *dst, size_t n, const dt__codec_ctx *ctx);
+int dt__blosc_decode_into(const dt__bytes *in, void *dst, size_t n, const dt__codec_ctx *ctx);
+/* 1 when c is the bytes codec in the host's byte order (decoding it only
+ * checks the size). */
+int dt__codec_bytes_native(const dt__codec *c);
 
 /* ---- NumPy type strings ("<f8", "|S5", ">U7", "<M8[ns]") ---- */
 

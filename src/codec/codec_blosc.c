@@ -121,6 +121,26 @@ static int bl_decode(const void *state, const dt__array_spec *spec, const dt__by
     return DT_OK;
 }
 
+int dt__blosc_decode_into(const dt__bytes *in, void *dst, size_t n, const dt__codec_ctx *ctx)
+{
+    size_t nbytes = 0, cbytes = 0, blocksize = 0;
+    int r;
+
+    /* a valid frame of exactly n bytes; anything else takes the checked
+     * path of bl_decode */
+    if (in->len < BLOSC_MIN_HEADER_LENGTH)
+        return DT__INTO_NO;
+    blosc_cbuffer_sizes(in->data, &nbytes, &cbytes, &blocksize);
+    if (cbytes > in->len || nbytes != n || n == 0 ||
+        blosc_cbuffer_validate(in->data, in->len, &nbytes) != 0 || nbytes != n)
+        return DT__INTO_NO;
+    r = blosc_decompress_ctx(in->data, dst, n, 1);
+    if (r < 0 || (size_t)r != n)
+        return dt__codec_fail(ctx, DT_EFORMAT, "the blosc frame is damaged (%s)",
+                              r < 0 ? "the decoder failed" : "short output");
+    return DT_OK;
+}
+
 static int bl_encode(const void *state, const dt__array_spec *spec, const dt__bytes *in,
                         dt__bytes *out, const dt__codec_ctx *ctx)
 {

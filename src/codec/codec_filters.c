@@ -1018,6 +1018,16 @@ static int bytes_encode(const void *state, const dt__array_spec *spec, const dt_
     return bytes_run(state, spec, in, out, ctx);
 }
 
+int dt__codec_bytes_native(const dt__codec *c)
+{
+    const bytes_state *s;
+
+    if (!c || c->cls != &dt__codec_bytes)
+        return 0;
+    s = c->state;
+    return s->big == HOST_BIG || dt__swap_unit(c->spec.type) <= 1;
+}
+
 const dt__codec_class dt__codec_bytes = {
     "bytes", DT__CODEC_SERIAL, bytes_create, NULL, bytes_encoded_size, bytes_decode,
     bytes_encode, free_state,

@@ -143,6 +143,26 @@ static int zstd_decode(const void *state, const dt__array_spec *spec, const dt__
     return rc;
 }
 
+int dt__zstd_decode_into(const dt__bytes *in, void *dst, size_t n, const dt__codec_ctx *ctx)
+{
+    unsigned long long declared = ZSTD_getFrameContentSize(in->data, in->len);
+    size_t r;
+
+    /* one frame declaring exactly n bytes; anything else takes the
+     * checked path of zstd_decode */
+    if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN ||
+        declared != n || ZSTD_findFrameCompressedSize(in->data, in->len) != in->len)
+        return DT__INTO_NO;
+    r = ZSTD_decompress(dst, n, in->data, in->len);
+    if (ZSTD_isError(r))
+        return dt__codec_fail(ctx, DT_EFORMAT, "the zstd frame is damaged: %s",
+                              ZSTD_getErrorName(r));
+    if (r != n)
+        return dt__codec_fail(ctx, DT_EFORMAT, "the zstd frame declares %llu bytes and "
+                              "decodes to %zu", declared, r);
+    return DT_OK;
+}
+
 static int zstd_encode(const void *state, const dt__array_spec *spec, const dt__bytes *in,
                        dt__bytes *out, const dt__codec_ctx *ctx)
 {

@@ -4,6 +4,7 @@
 /* realpath(3) is an XSI interface: ask for it before anything includes a
  * system header (config.h sets _POSIX_C_SOURCE alone). */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE /* syscall(2), for openat2 */
 #include "config.h"
 
 #include <dirent.h>
@@ -17,6 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#endif
+#endif
+
 #include "store.h"
 #include "util.h"
 
@@ -24,6 +32,7 @@ typedef struct dir_store {
     dt__store base;
     char *root;       /* the root's real path, no trailing '/' (except "/") */
     size_t root_len;
+    int root_fd;      /* the root, for openat2 (-1: none) */
 } dir_store;
 
 static int sys_fail(const dt__store *s, const char *key, int err, const char *what)
@@ -80,6 +89,34 @@ static int resolve(const dir_store *d, const char *key, const char *rel, size_t 
     return DT_OK;
 }
 
+/* Open key for reading with one openat2 call that the kernel keeps inside
+ * the root (symlinks included), instead of realpath's readlink per path
+ * component. Returns the descriptor, -ENOENT / -ENOTDIR for a key that is
+ * not there, or another negative value when openat2 cannot say (no
+ * openat2, a symlink at the end, one leading out): the caller then takes
+ * the realpath way, which also words the refusals. */
+static int open_beneath(const dir_store *d, const char *key)
+{
+#if defined(SYS_openat2) && defined(RESOLVE_BENEATH)
+    struct open_how how;
+    long fd;
+
+    if (d->root_fd < 0)
+        return -EBADF;
+    memset(&how, 0, sizeof how);
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    fd = syscall(SYS_openat2, d->root_fd, key, &how, sizeof how);
+    if (fd >= 0)
+        return (int)fd;
+    return errno == ENOENT || errno == ENOTDIR ? -errno : -EAGAIN;
+#else
+    (void)d;
+    (void)key;
+    return -EBADF;
+#endif
+}
+
 static int dir_get(dt__store *s, const char *key, uint64_t offset, uint64_t length,
                    unsigned flags, dt__bytes *out, uint64_t *total)
 {
@@ -91,13 +128,18 @@ static int dir_get(dt__store *s, const char *key, uint64_t offset, uint64_t leng
     unsigned char *buf = NULL;
     int fd = -1, rc;
 
-    rc = resolve(d, key, key, strlen(key), &real);
-    if (rc < 0)
-        return rc;
-    fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    fd = open_beneath(d, key);
+    if (fd == -ENOENT || fd == -ENOTDIR)
+        return sys_fail(s, key, -fd, "cannot resolve");
     if (fd < 0) {
-        rc = sys_fail(s, key, errno, "cannot open");
-        goto out;
+        rc = resolve(d, key, key, strlen(key), &real);
+        if (rc < 0)
+            return rc;
+        fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            rc = sys_fail(s, key, errno, "cannot open");
+            goto out;
+        }
     }
     if (fstat(fd, &st) != 0) {
         rc = sys_fail(s, key, errno, "cannot stat");
@@ -342,6 +384,8 @@ static void dir_close(dt__store *s)
 
     if (!d)
         return;
+    if (d->root_fd >= 0)
+        close(d->root_fd);
     free(d->root);
     free(d->base.name);
     free(d);
@@ -374,6 +418,7 @@ int dt__store_dir_open(dt__store **out, const char *path, const dt_limits *limit
     d = dt__calloc(1, sizeof *d);
     if (!d)
         return DT_ENOMEM;
+    d->root_fd = -1;
     d->base.ops = &dir_ops;
     d->base.limits = limits ? *limits : defaults;
     d->base.name = dt__strdup(path);
@@ -387,6 +432,7 @@ int dt__store_dir_open(dt__store **out, const char *path, const dt_limits *limit
         return rc;
     }
     d->root_len = strlen(d->root);
+    d->root_fd = open(d->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     *out = &d->base;
     return DT_OK;
 }

@@ -131,6 +131,87 @@ START_TEST(fill_strings)
 }
 END_TEST
 
+/* A big consolidated document parsed in pieces on a pool gives what the
+ * plain parser gives, and the plain parser's errors when it is damaged. */
+static char *big_doc(size_t members, const char *tail)
+{
+    dt__buf b;
+
+    dt__buf_init(&b);
+    dt__buf_puts(&b, "{\"zarr_consolidated_format\": 1, \"metadata\": {\n");
+    for (size_t i = 0; i < members; i++)
+        dt__buf_printf(&b, "%s  \"g%zu/.zarray\": {\"shape\": [%zu, 18446744073709551616],"
+                       " \"name\": \"a \\\"quoted\\\" {not} [json]\", \"nested\": {\"x\": "
+                       "[1, 2.5, null, true, {\"y\": \"\\u00e9\"}]}}",
+                       i ? ",\n" : "", i % 50, i);
+    dt__buf_printf(&b, "\n}, \"after\": [1, 2]%s", tail);
+    return dt__buf_take(&b);
+}
+
+START_TEST(split_parse)
+{
+    static const char *const path[] = {"metadata", NULL};
+    static const struct {
+        const char *tail;
+        const char *err;
+    } rows[] = {
+        {"}\n\n", NULL},
+        {"} x", "not valid JSON: text after the document"},
+        {"", "the document ends early"},
+    };
+    dt_limits lim = DT_LIMITS_INIT;
+    dt__pool *pool = NULL;
+
+    tu_assert_ok(dt__pool_new(&pool, 4));
+    for (size_t r = 0; r < TU_NELEMS(rows); r++) {
+        char *text = big_doc(9000, rows[r].tail);
+        dt__bytes b = {(unsigned char *)text, strlen(text)};
+        struct json_object *plain = NULL, *split = NULL;
+
+        ck_assert_uint_gt(b.len, (size_t)1 << 20);
+        if (rows[r].err) {
+            tu_assert_rc(dt__zj_parse_split(&split, &b, &lim, "s", "k", path, pool),
+                         DT_EFORMAT, rows[r].err);
+            ck_assert_ptr_null(split);
+        } else {
+            tu_assert_ok(dt__zj_parse(&plain, &b, &lim, "s", "k"));
+            tu_assert_ok(dt__zj_parse_split(&split, &b, &lim, "s", "k", path, pool));
+            ck_assert(json_object_equal(plain, split));
+            /* 50 distinct keys: later members replaced earlier ones alike */
+            ck_assert_int_eq(json_object_object_length(dt__zj_get(split, "metadata")), 50);
+        }
+        json_object_put(plain);
+        json_object_put(split);
+        free(text);
+    }
+    /* the depth limit holds inside the pieces as in the whole document */
+    {
+        char *text = big_doc(9000, "}");
+        dt__bytes b = {(unsigned char *)text, strlen(text)};
+        int accepted = 0;
+
+        for (uint32_t d = 3; d <= 9; d++) {
+            struct json_object *o = NULL, *p = NULL;
+            int rc_plain, rc_split;
+
+            lim.max_depth = d;
+            rc_plain = dt__zj_parse(&p, &b, &lim, "s", "k");
+            rc_split = dt__zj_parse_split(&o, &b, &lim, "s", "k", path, pool);
+            ck_assert_int_eq(rc_split, rc_plain);
+            if (rc_plain == DT_OK)
+                ck_assert(json_object_equal(o, p));
+            accepted += rc_plain == DT_OK;
+            json_object_put(o);
+            json_object_put(p);
+        }
+        ck_assert_int_gt(accepted, 0);
+        ck_assert_int_lt(accepted, 7);
+        free(text);
+    }
+    dt__pool_free(pool);
+}
+END_TEST
+
 START_TEST(exact_integers)
 {
     struct json_object *o = parse("[18446744073709551615, -9223372036854775808, "
@@ -547,6 +628,197 @@ START_TEST(v3_shard_partial_read)
     check_slab(v, start, count, stride, shard_expect);
     tu_assert_rc(dt_var_read(v, &bad, DT_INT32, buf, sizeof buf), DT_EFORMAT,
                  "s.zarr: /a: shard a/c/0/0, inner chunk (1, 1): not gzip data");
+    dt_tree_free(t);
+    fx_close(&f);
+}
+END_TEST
+
+/* ---- what a read fetches: each chunk once, a shard's index and only the
+ * inner chunks the selection touches ---- */
+
+/* A store that passes every call to another and logs the gets. */
+#define CS_MAX 256
+
+typedef struct cs_get {
+    char key[64];
+    uint64_t offset, length;
+    unsigned flags;
+    int rc;
+} cs_get;
+
+typedef struct counting_store {
+    dt__store base;
+    dt__store *inner;
+    pthread_mutex_t lock;
+    cs_get log[CS_MAX];
+    size_t n;
+} counting_store;
+
+static int cs_get_op(dt__store *s, const char *key, uint64_t offset, uint64_t length,
+                     unsigned flags, dt__bytes *out, uint64_t *total)
+{
+    counting_store *c = (counting_store *)s;
+    int rc = c->inner->ops->get(c->inner, key, offset, length, flags, out, total);
+
+    pthread_mutex_lock(&c->lock);
+    ck_assert_uint_lt(c->n, CS_MAX);
+    snprintf(c->log[c->n].key, sizeof c->log[c->n].key, "%s", key);
+    c->log[c->n].offset = offset;
+    c->log[c->n].length = length;
+    c->log[c->n].flags = flags;
+    c->log[c->n].rc = rc;
+    c->n++;
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+static int cs_list(dt__store *s, const char *prefix, dt__keylist *out)
+{
+    counting_store *c = (counting_store *)s;
+
+    return c->inner->ops->list(c->inner, prefix, out);
+}
+
+static void cs_close(dt__store *s)
+{
+    counting_store *c = (counting_store *)s;
+
+    dt__store_close(c->inner);
+    pthread_mutex_destroy(&c->lock);
+    free(c->base.name);
+    free(c);
+}
+
+static const dt__store_ops cs_ops = {1, "counting", cs_get_op, NULL, NULL, cs_list, cs_close};
+
+/* A counting store over the fixture's directory, opened as a tree with
+ * `threads` decoding threads; *cs stays valid until the tree is freed. */
+static dt_tree *open_counting(const fx *f, unsigned threads, counting_store **cs)
+{
+    dt_open_opts o = DT_OPEN_OPTS_INIT;
+    counting_store *c = calloc(1, sizeof *c);
+    dt_tree *t = NULL;
+
+    ck_assert_ptr_nonnull(c);
+    tu_assert_ok(dt__store_dir_open(&c->inner, f->path, NULL, 0));
+    c->base.ops = &cs_ops;
+    c->base.name = dt__strdup(f->path);
+    c->base.limits = c->inner->limits;
+    pthread_mutex_init(&c->lock, NULL);
+    o.threads = threads;
+    tu_assert_ok(dt__zarr_open_store(&t, &c->base, DT_FORMAT_AUTO, &o));
+    tu_assert_ok(dt_node_load_all(dt_tree_root(t)));
+    *cs = c;
+    return t;
+}
+
+/* Gets of key (with the same range) so far. */
+static size_t cs_count(counting_store *c, const char *key, uint64_t offset, uint64_t length,
+                       unsigned flags)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->n; i++)
+        n += strcmp(c->log[i].key, key) == 0 && c->log[i].offset == offset &&
+             c->log[i].length == length && c->log[i].flags == flags;
+    return n;
+}
+
+static size_t cs_count_key(counting_store *c, const char *key)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->n; i++)
+        n += strcmp(c->log[i].key, key) == 0;
+    return n;
+}
+
+START_TEST(fetch_each_chunk_once)
+{
+    static const uint64_t all_start[2] = {0, 0}, all_count[2] = {7, 11}, one[2] = {1, 1};
+    static const uint64_t st[2] = {1, 2}, sc[2] = {3, 3}, ss[2] = {2, 3};
+    counting_store *c;
+    char key[64];
+    fx f;
+    dt_tree *t;
+
+    fx_open(&f);
+    put(&f, ".zgroup", "{\"zarr_format\": 2}");
+    write_v2_array(&f, "a", 0, ".");
+    t = open_counting(&f, thread_counts[_i], &c);
+    c->n = 0;
+    check_slab(tu_var(t, "/a"), all_start, all_count, one, v2_expect);
+    /* 3 x 3 chunks, (1, 2) missing: 9 gets, each key once, whole */
+    ck_assert_uint_eq(c->n, 9);
+    for (int ci = 0; ci < 3; ci++) {
+        for (int cj = 0; cj < 3; cj++) {
+            snprintf(key, sizeof key, "a/%d.%d", ci, cj);
+            ck_assert_uint_eq(cs_count(c, key, 0, UINT64_MAX, 0), 1);
+        }
+    }
+    /* rows 1, 3, 5 and columns 2, 5, 8: chunks rows 0..1 x cols 0..2 */
+    c->n = 0;
+    check_slab(tu_var(t, "/a"), st, sc, ss, v2_expect);
+    ck_assert_uint_eq(c->n, 6);
+    for (int ci = 0; ci < 2; ci++) {
+        for (int cj = 0; cj < 3; cj++) {
+            snprintf(key, sizeof key, "a/%d.%d", ci, cj);
+            ck_assert_uint_eq(cs_count_key(c, key), 1);
+        }
+    }
+    dt_tree_free(t);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(fetch_shard_parts)
+{
+    static const uint64_t all_start[2] = {0, 0}, all_count[2] = {7, 11}, one[2] = {1, 1};
+    static const uint64_t corner[2] = {2, 3}, row_start[2] = {5, 0}, row_count[2] = {1, 11};
+    static const char *const shards[] = {"a/c/0/0", "a/c/0/1", "a/c/1/0"};
+    const uint64_t index_bytes = 4 * 16 + 4;
+    counting_store *c;
+    fx f;
+    dt_tree *t;
+
+    fx_open(&f);
+    put(&f, "zarr.json", "{\"zarr_format\": 3, \"node_type\": \"group\"}");
+    write_sharded(&f, "a", 0, 1, 1);
+    t = open_counting(&f, thread_counts[_i], &c);
+    c->n = 0;
+    check_slab(tu_var(t, "/a"), all_start, all_count, one, shard_expect);
+    /* each written shard: its index (a suffix range) once, then each of its
+     * inner chunks once by range, never the whole shard; shard (1, 1) was
+     * never written: one failed index get; inner chunk 3 of shard (1, 0)
+     * is missing: not fetched */
+    for (size_t k = 0; k < TU_NELEMS(shards); k++) {
+        ck_assert_uint_eq(cs_count(c, shards[k], 0, index_bytes, DT__STORE_SUFFIX), 1);
+        ck_assert_uint_eq(cs_count(c, shards[k], 0, UINT64_MAX, 0), 0);
+        ck_assert_uint_eq(cs_count_key(c, shards[k]), 1 + (k == 2 ? 3 : 4));
+    }
+    ck_assert_uint_eq(cs_count_key(c, "a/c/1/1"), 1);
+    ck_assert_uint_eq(c->n, 1 + 4 + 1 + 4 + 1 + 3 + 1);
+    for (size_t i = 0; i < c->n; i++) {
+        for (size_t j = i + 1; j < c->n; j++)
+            ck_assert_msg(strcmp(c->log[i].key, c->log[j].key) != 0 ||
+                          c->log[i].offset != c->log[j].offset ||
+                          c->log[i].flags != c->log[j].flags,
+                          "%s at %" PRIu64 " fetched twice", c->log[i].key, c->log[i].offset);
+    }
+    /* a read inside one inner chunk: the index and that chunk, no more */
+    c->n = 0;
+    check_slab(tu_var(t, "/a"), all_start, corner, one, shard_expect);
+    ck_assert_uint_eq(c->n, 2);
+    ck_assert_uint_eq(cs_count(c, "a/c/0/0", 0, index_bytes, DT__STORE_SUFFIX), 1);
+    ck_assert_uint_eq(c->log[0].flags | c->log[1].flags, DT__STORE_SUFFIX);
+    ck_assert_uint_lt(c->log[c->log[0].flags ? 1 : 0].length, 64);
+    /* row 5 crosses shards (1, 0) and (1, 1): two indexes, the 2 present
+     * inner chunks of row 4..5 in shard (1, 0) */
+    c->n = 0;
+    check_slab(tu_var(t, "/a"), row_start, row_count, one, shard_expect);
+    ck_assert_uint_eq(cs_count_key(c, "a/c/1/0"), 1 + 2);
+    ck_assert_uint_eq(cs_count_key(c, "a/c/1/1"), 1);
+    ck_assert_uint_eq(c->n, 4);
     dt_tree_free(t);
     fx_close(&f);
 }
@@ -1038,6 +1310,7 @@ static Suite *zarr_suite(void)
     tcase_add_loop_test(tc, fill_row, 0, TU_NELEMS(fills));
     tcase_add_test(tc, fill_strings);
     tcase_add_test(tc, exact_integers);
+    tcase_add_test(tc, split_parse);
     tcase_add_loop_test(tc, bad_json_row, 0, TU_NELEMS(bad_json));
     tcase_add_test(tc, nul_in_json);
     suite_add_tcase(s, tc);
@@ -1050,6 +1323,8 @@ static Suite *zarr_suite(void)
     tcase_add_test(tc, v3_shard_partial_read);
     tcase_add_test(tc, strings_with_fill);
     tcase_add_test(tc, memory_store);
+    tcase_add_loop_test(tc, fetch_each_chunk_once, 0, TU_NELEMS(thread_counts));
+    tcase_add_loop_test(tc, fetch_shard_parts, 0, TU_NELEMS(thread_counts));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dims");

@@ -37,6 +37,13 @@ static inline uint32_t dt__zarr_depth_limit(const dt_limits *lim)
  * "s.zarr: a/.zarray: not valid JSON: ... at byte 33". */
 int dt__zj_parse(struct json_object **out, const dt__bytes *text, const dt_limits *lim,
                  const char *store, const char *key);
+/* The same for a big document with a big object at path (NULL-terminated
+ * member names: {"metadata", NULL} for .zmetadata): that object's members
+ * are parsed in pieces on the pool's threads and put together; anything
+ * the splitter does not expect, or one thread, goes to dt__zj_parse. */
+int dt__zj_parse_split(struct json_object **out, const dt__bytes *text, const dt_limits *lim,
+                       const char *store, const char *key, const char *const *path,
+                       dt__pool *pool);
 /* Exact integers: DT_OK, or DT_EFORMAT when v is not an integer in range
  * (the message is left to the caller: these only set *out). */
 bool dt__zj_u64(const struct json_object *v, uint64_t *out);

@@ -175,6 +175,281 @@ out:
     return rc;
 }
 
+/* ---- big documents on several threads ---- */
+
+/* The end of the JSON value that starts at s[i] (after white space), or 0
+ * when the text is not what the splitter expects (it then leaves the
+ * document to the plain parser, which finds the error). */
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    return i;
+}
+
+static size_t value_end(const char *s, size_t i, size_t n)
+{
+    size_t depth = 0;
+    bool in_str = false;
+
+    i = skip_ws(s, i, n);
+    if (i >= n)
+        return 0;
+    if (s[i] != '{' && s[i] != '[' && s[i] != '"') {
+        while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+               s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+            i++;
+        return i;
+    }
+    for (; i < n; i++) {
+        char c = s[i];
+
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"') {
+                in_str = false;
+                if (depth == 0)
+                    return i + 1;
+            }
+            continue;
+        }
+        if (c == '"')
+            in_str = true;
+        else if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return 0;
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The members of the object at s[o] ('{'): for each, where its key starts
+ * and its value ends. Keys with escapes are compared as written. */
+typedef struct zspan {
+    size_t key, key_end, end;
+} zspan;
+
+static int object_members(const char *s, size_t o, size_t n, zspan **out, size_t *count)
+{
+    zspan *m = NULL;
+    size_t cnt = 0, cap = 0, i = o + 1;
+
+    *out = NULL;
+    *count = 0;
+    for (;;) {
+        size_t k, ke, ve;
+
+        i = skip_ws(s, i, n);
+        if (i < n && s[i] == '}' && cnt == 0)
+            break;
+        if (i >= n || s[i] != '"')
+            goto bad;
+        k = i;
+        ke = value_end(s, i, n);
+        if (!ke)
+            goto bad;
+        i = skip_ws(s, ke, n);
+        if (i >= n || s[i] != ':')
+            goto bad;
+        ve = value_end(s, i + 1, n);
+        if (!ve)
+            goto bad;
+        if (cnt == cap) {
+            zspan *p = dt__realloc(m, (cap = cap ? 2 * cap : 64) * sizeof *p);
+
+            if (!p) {
+                free(m);
+                return DT_ENOMEM;
+            }
+            m = p;
+        }
+        m[cnt].key = k;
+        m[cnt].key_end = ke;
+        m[cnt].end = ve;
+        cnt++;
+        i = skip_ws(s, ve, n);
+        if (i < n && s[i] == ',') {
+            i++;
+            continue;
+        }
+        if (i < n && s[i] == '}')
+            break;
+        goto bad;
+    }
+    *out = m;
+    *count = cnt;
+    return DT_OK;
+bad:
+    free(m);
+    return DT_EFORMAT;
+}
+
+/* One piece of the split document, parsed by a pool thread. */
+typedef struct zpart {
+    char *text;
+    size_t len;
+    int depth;
+    struct json_object *obj;
+} zpart;
+
+static struct json_object *parse_piece(const char *text, size_t len, int depth)
+{
+    struct json_tokener *tok = json_tokener_new_ex(depth);
+    struct json_object *obj;
+
+    if (!tok)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, text, (int)len + 1);
+    /* whole or nothing: only white space may follow */
+    for (size_t end = obj ? json_tokener_get_parse_end(tok) : len; end < len; end++) {
+        if (text[end] != ' ' && text[end] != '\t' && text[end] != '\r' && text[end] != '\n') {
+            json_object_put(obj);
+            obj = NULL;
+            break;
+        }
+    }
+    json_tokener_free(tok);
+    return obj;
+}
+
+static int part_job(void *ud, size_t i)
+{
+    zpart *p = (zpart *)ud + i;
+
+    p->obj = parse_piece(p->text, p->len, p->depth);
+    return p->obj ? DT_OK : DT_EFORMAT;
+}
+
+/* The object member path[0].path[1]... of the document in src: its span,
+ * and how deep it nests (the root object is 1). */
+static bool find_path(const char *src, size_t n, const char *const *path, size_t *from,
+                      size_t *to, int *level)
+{
+    size_t o = skip_ws(src, 0, n);
+
+    *level = 1;
+    for (size_t d = 0; path[d]; d++) {
+        zspan *m;
+        size_t cnt, want = strlen(path[d]);
+        bool found = false;
+
+        if (o >= n || src[o] != '{' || object_members(src, o, n, &m, &cnt) != DT_OK)
+            return false;
+        for (size_t k = cnt; k-- > 0 && !found;) {   /* the last one wins */
+            if (m[k].key_end - m[k].key == want + 2 &&
+                memcmp(src + m[k].key + 1, path[d], want) == 0) {
+                size_t v = m[k].key_end;
+
+                v = skip_ws(src, v, n) + 1;   /* past ':' */
+                o = skip_ws(src, v, n);
+                *to = m[k].end;
+                found = true;
+            }
+        }
+        free(m);
+        if (!found)
+            return false;
+        ++*level;
+    }
+    *from = o;
+    return o < n && src[o] == '{';
+}
+
+int dt__zj_parse_split(struct json_object **out, const dt__bytes *text, const dt_limits *lim,
+                       const char *store, const char *key, const char *const *path,
+                       dt__pool *pool)
+{
+    size_t n = text->len, from = 0, to = 0, cnt = 0, nparts = 0;
+    int depth = (int)dt__zarr_depth_limit(lim), level = 0, rc;
+    const char *src = (const char *)text->data;
+    char *wide = NULL, *skel = NULL;
+    zspan *m = NULL;
+    zpart *parts = NULL;
+    struct json_object *doc = NULL, *target;
+    unsigned threads = dt__pool_threads(pool);
+
+    *out = NULL;
+    if (threads < 2 || n < ((size_t)1 << 20) || n > INT32_MAX - 1 || memchr(src, 0, n))
+        return dt__zj_parse(out, text, lim, store, key);
+    rc = widen_big_ints(src, n, &wide, &n);
+    if (rc < 0)
+        return rc;
+    if (wide)
+        src = wide;
+    else
+        n = text->len;
+    if (!find_path(src, n, path, &from, &to, &level) || level > depth ||
+        object_members(src, from, n, &m, &cnt) != DT_OK || cnt < 2)
+        goto plain;
+    /* the document with {} in place of the object, then the object's
+     * members in pieces of about equal size */
+    skel = dt__aprintf("%.*s{}%.*s", (int)from, src, (int)(n - to), src + to);
+    nparts = 4 * (size_t)threads < cnt ? 4 * (size_t)threads : cnt;
+    parts = dt__calloc(nparts, sizeof *parts);
+    if (!skel || !parts)
+        goto nomem;
+    for (size_t i = 0, first = 0; i < nparts; i++) {
+        size_t last = (i + 1) * cnt / nparts;   /* members [first, last) */
+        size_t a = m[first].key, b = m[last - 1].end;
+
+        parts[i].text = dt__aprintf("{%.*s}", (int)(b - a), src + a);
+        if (!parts[i].text)
+            goto nomem;
+        parts[i].len = b - a + 2;
+        parts[i].depth = depth - level + 1;
+        first = last;
+    }
+    if (dt__pool_run(pool, nparts, part_job, parts) < 0) {
+        dt_error_clear();
+        goto plain;
+    }
+    doc = parse_piece(skel, strlen(skel), depth);
+    if (!doc)
+        goto plain;
+    target = doc;
+    for (size_t d = 0; path[d]; d++)
+        target = dt__zj_get(target, path[d]);
+    if (!json_object_is_type(target, json_type_object))
+        goto plain;
+    for (size_t i = 0; i < nparts; i++) {
+        json_object_object_foreach(parts[i].obj, k, v) {
+            if (json_object_object_add(target, k, json_object_get(v)) != 0) {
+                json_object_put(v);
+                goto nomem;
+            }
+        }
+    }
+    *out = doc;
+    doc = NULL;
+    rc = DT_OK;
+    goto out;
+nomem:
+    rc = DT_ENOMEM;
+    goto out;
+plain:
+    /* anything unexpected: the plain parser, which also words the errors */
+    rc = dt__zj_parse(out, text, lim, store, key);
+out:
+    if (doc)
+        json_object_put(doc);
+    for (size_t i = 0; parts && i < nparts; i++) {
+        free(parts[i].text);
+        if (parts[i].obj)
+            json_object_put(parts[i].obj);
+    }
+    free(parts);
+    free(m);
+    free(skel);
+    free(wide);
+    return rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Access                                                                   */
 

@@ -300,8 +300,11 @@ static int push_array(dt__zgroup *g, dt__zarray *a)
     return DT_OK;
 }
 
-/* Read and parse a document; *obj is NULL when the key is missing. */
-static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
+/* Read and parse a document; *obj is NULL when the key is missing. With
+ * path (the document may hold a whole store's consolidated metadata
+ * there), a big one is parsed on the pool's threads. */
+static int read_doc_at(dt__zreader *r, const char *key, const char *const *path,
+                       struct json_object **obj)
 {
     dt__bytes b = {NULL, 0};
     int rc;
@@ -314,9 +317,18 @@ static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
     }
     if (rc < 0)
         return rc;
-    rc = dt__zj_parse(obj, &b, &r->limits, r->store->name, key);
+    if (path && b.len >= ((size_t)1 << 20))
+        rc = dt__zj_parse_split(obj, &b, &r->limits, r->store->name, key, path,
+                                dt__zreader_pool(r));
+    else
+        rc = dt__zj_parse(obj, &b, &r->limits, r->store->name, key);
     dt__bytes_free(&b);
     return rc;
+}
+
+static int read_doc(dt__zreader *r, const char *key, struct json_object **obj)
+{
+    return read_doc_at(r, key, NULL, obj);
 }
 
 static int read_child_doc(dt__zreader *r, const char *prefix, const char *leaf,
@@ -883,7 +895,8 @@ static int open_v3(dt__zreader *r)
 {
     struct json_object *cm;
     const char *nt;
-    int rc = read_doc(r, "zarr.json", &r->root_doc);
+    static const char *const cons[] = {"consolidated_metadata", "metadata", NULL};
+    int rc = read_doc_at(r, "zarr.json", cons, &r->root_doc);
 
     if (rc < 0)
         return rc;
@@ -910,8 +923,11 @@ static int open_v2(dt__zreader *r)
 
     if (rc == DT_OK && r->root_doc)
         rc = v2_group_doc(r, r->root_doc, ".zgroup");
-    if (rc == DT_OK)
-        rc = read_doc(r, ".zmetadata", &r->zmeta);
+    if (rc == DT_OK) {
+        static const char *const cons[] = {"metadata", NULL};
+
+        rc = read_doc_at(r, ".zmetadata", cons, &r->zmeta);
+    }
     if (rc < 0)
         return rc;
     if (r->zmeta) {

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,47 @@ typedef struct zsrc {
     dt__zarray *a;
 } zsrc;
 
+/* Decoded inner chunks of one read go through a few buffers of one size,
+ * taken and given back by the decoding threads: a fresh buffer per inner
+ * chunk costs the kernel's page faults and zeroing each time. */
+#define SCRATCH_MAX 8
+
+typedef struct scratch {
+    pthread_mutex_t lock;
+    unsigned char *bufs[SCRATCH_MAX];
+    size_t n, size;
+} scratch;
+
+static unsigned char *scratch_take(scratch *s)
+{
+    unsigned char *p = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->n)
+        p = s->bufs[--s->n];
+    pthread_mutex_unlock(&s->lock);
+    return p ? p : dt__malloc(s->size ? s->size : 1);
+}
+
+static void scratch_give(scratch *s, unsigned char *p)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->n < SCRATCH_MAX) {
+        s->bufs[s->n++] = p;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(p);
+}
+
+static void scratch_clear(scratch *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->bufs[i]);
+    s->n = 0;
+    pthread_mutex_destroy(&s->lock);
+}
+
 /* One read: the selection, the output and where messages point. */
 typedef struct zread {
     const zsrc *s;
@@ -35,6 +77,7 @@ typedef struct zread {
     unsigned char *buf;
     const unsigned char *in;          /* a write's data */
     char *path;                       /* the variable, for messages */
+    scratch *inner;                   /* sharded reads: decoded inner chunks */
 } zread;
 
 /* ------------------------------------------------------------------------ */
@@ -241,28 +284,34 @@ static char *chunk_key(const dt__zarray *a, const uint64_t *idx)
 
 /* Get a chunk's bytes. A v2 array that does not name its separator has
  * '.' keys, or '/' ones from an old nested store: the first chunk found
- * settles which, for every later read. */
+ * settles which, for every later read. Reads run on several threads: one
+ * that tried the separator another has just ruled out tries again. */
 static int get_chunk(const zread *r, const uint64_t *idx, char **key, dt__bytes *raw)
 {
     dt__zarray *a = (dt__zarray *)r->a;
-    int rc;
+    char tried = a->sep_seen ? (char)a->sep_seen : a->sep, other;
+    int rc, seen;
 
-    *key = chunk_key(a, idx);
+    *key = chunk_key_sep(a, idx, tried);
     if (!*key)
         return DT_ENOMEM;
     rc = dt__store_get(r->s->store, *key, raw);
     if (rc == DT_OK && a->sep_guess && !a->sep_seen)
-        a->sep_seen = a->sep;
-    if (rc != DT_ENOTFOUND || !a->sep_guess || a->sep_seen || a->ndim < 2)
+        a->sep_seen = tried;
+    if (rc != DT_ENOTFOUND || !a->sep_guess || a->ndim < 2)
         return rc;
+    seen = a->sep_seen;
+    other = seen ? (char)seen : '/';
+    if (other == tried)
+        return rc;  /* the separator is known and the chunk is missing */
     dt_error_clear();
     free(*key);
-    *key = chunk_key_sep(a, idx, '/');
+    *key = chunk_key_sep(a, idx, other);
     if (!*key)
         return DT_ENOMEM;
     rc = dt__store_get(r->s->store, *key, raw);
-    if (rc == DT_OK)
-        a->sep_seen = '/';
+    if (rc == DT_OK && !a->sep_seen)
+        a->sep_seen = other;
     return rc;
 }
 
@@ -472,8 +521,10 @@ static int read_fail(const zread *r, int code, const char *fmt, ...)
 
 /* Fetch and decode the chunk at grid index idx (whole, through the array's
  * chain and possibly its shard codec). *got is 0 when it was never
- * written. */
-static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *got)
+ * written. With into (n bytes): decode straight there when the chain
+ * allows (*placed 1), else into *arr as without. */
+static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *got,
+                      unsigned char *into, size_t n, int *placed)
 {
     const dt__zarray *a = r->a;
     char *key = NULL, *what = NULL;
@@ -482,6 +533,8 @@ static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *
     int rc;
 
     *got = 0;
+    if (placed)
+        *placed = 0;
     rc = get_chunk(r, idx, &key, &raw);
     if (rc == DT_ENOTFOUND) {
         dt_error_clear();
@@ -497,13 +550,52 @@ static int read_chunk(const zread *r, const uint64_t *idx, dt__bytes *arr, int *
     ctx.path = r->path;
     ctx.what = what;
     ctx.max_alloc = r->s->store->limits.max_alloc;
-    rc = what ? decode_unit(&a->chain, a->shard, &raw, a->fill, arr, &ctx) : DT_ENOMEM;
+    rc = what ? DT__INTO_NO : DT_ENOMEM;
+    if (what && into && !a->shard) {
+        rc = dt__chain_decode_into(&a->chain, &raw, into, n, &ctx);
+        if (rc == DT_OK)
+            *placed = 1;
+    }
+    if (rc == DT__INTO_NO)
+        rc = decode_unit(&a->chain, a->shard, &raw, a->fill, arr, &ctx);
     dt__bytes_free(&raw);
     if (rc == DT_OK)
         *got = 1;
     free(what);
     free(key);
     return rc;
+}
+
+/* Where a unit's decoded array goes when it can be decoded straight into
+ * the output: the whole unit selected with stride 1, and its elements one
+ * run of the output (the axes after some axis j span the selection, those
+ * before j are one element wide). NULL otherwise. */
+static unsigned char *direct_target(const zread *r, const unit_iter *it, size_t *n)
+{
+    size_t nd = r->a->ndim, j = 0;
+    uint64_t off = 0, elems = 1;
+
+    if (r->strings || nd == 0)
+        return NULL;
+    for (size_t d = 0; d < nd; d++) {
+        uint64_t ext = it->k1[d] - it->k0[d] + 1;
+
+        if (r->stride[d] != 1 || ext != it->U[d] ||
+            r->start[d] + it->k0[d] != it->u[d] * it->U[d])
+            return NULL;
+        if (ext != r->count[d])
+            j = d;
+        off += it->k0[d] * r->ostride[d];
+        elems *= ext;
+    }
+    for (size_t d = 0; d < j; d++)
+        if (it->U[d] != 1)
+            return NULL;
+    if (dt__u64_to_size(n, elems * r->es) < 0) {
+        dt_error_clear();
+        return NULL;
+    }
+    return r->buf + off * r->es;
 }
 
 /* A batch of units (chunks, or inner chunks of one shard) to fetch,
@@ -537,12 +629,15 @@ static int chunk_job(void *ud, size_t i)
 {
     const batch *b = ud;
     dt__bytes arr = {NULL, 0};
+    unsigned char *into;
+    size_t n = 0;
     unit_iter it;
-    int got, rc;
+    int got, placed = 0, rc;
 
     unit_at(b, i, &it);
-    rc = read_chunk(b->r, it.u, &arr, &got);
-    if (rc == DT_OK)
+    into = direct_target(b->r, &it, &n);
+    rc = read_chunk(b->r, it.u, &arr, &got, into, n, &placed);
+    if (rc == DT_OK && !placed)
         rc = copy_unit(b->r, &it, got ? arr.data : NULL);
     dt__array_free(&arr, &b->spec);
     return rc;
@@ -583,6 +678,22 @@ static int inner_job(void *ud, size_t i)
     ctx.path = r->path;
     ctx.what = both;
     ctx.max_alloc = r->s->store->limits.max_alloc;
+    rc = DT__INTO_NO;
+    if (r->inner && !sh->nested) {
+        unsigned char *tmp = scratch_take(r->inner);
+
+        rc = tmp ? dt__chain_decode_into(&sh->chain, &raw, tmp, r->inner->size, &ctx)
+                 : DT_ENOMEM;
+        if (rc == DT_OK)
+            rc = copy_unit(r, &it, tmp);
+        if (tmp)
+            scratch_give(r->inner, tmp);
+        if (rc != DT__INTO_NO) {
+            dt__bytes_free(&raw);
+            free(both);
+            return rc;
+        }
+    }
     rc = decode_unit(&sh->chain, sh->nested, &raw, r->a->fill, &arr, &ctx);
     dt__bytes_free(&raw);
     if (rc == DT_OK)
@@ -716,7 +827,7 @@ static int read_scalar(const zread *r)
     int got, rc;
 
     memset(&it, 0, sizeof it);
-    rc = read_chunk(r, NULL, &arr, &got);
+    rc = read_chunk(r, NULL, &arr, &got, NULL, 0, NULL);
     if (rc < 0)
         return rc;
     memset(&spec, 0, sizeof spec);
@@ -797,8 +908,23 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         memset(buf, 0, (size_t)n * sizeof(char *));
     if (a->ndim == 0)
         rc = read_scalar(&r);
-    else if (a->shard && !a->chain.narray && !a->chain.nbytes)
+    else if (a->shard && !a->chain.narray && !a->chain.nbytes) {
+        scratch sc;
+        uint64_t bytes = r.es;
+
+        memset(&sc, 0, sizeof sc);
+        for (size_t d = 0; d < a->ndim; d++)
+            bytes *= a->shard->inner[d];
+        if (!r.strings && dt__u64_to_size(&sc.size, bytes) == DT_OK) {
+            pthread_mutex_init(&sc.lock, NULL);
+            r.inner = &sc;
+        }
+        dt_error_clear();
         rc = read_sharded(&r);
+        if (r.inner)
+            scratch_clear(&sc);
+        r.inner = NULL;
+    }
     else
         rc = read_whole_units(&r);
     if (rc < 0 && r.strings) {
