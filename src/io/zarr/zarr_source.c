@@ -991,7 +991,7 @@ static int write_chunk(const zread *r, const unit_iter *it)
     if (a->sep_guess && !a->sep_seen && a->ndim >= 2)
         full = 0;
     if (!full)
-        rc = read_chunk(r, idx, &arr, &got);
+        rc = read_chunk(r, idx, &arr, &got, NULL, 0, NULL);
     if (rc == DT_OK && !got)
         rc = fill_chunk(r, &a->chain.spec, &arr);
     if (rc == DT_OK) {
