@@ -408,7 +408,12 @@ START_TEST(sharding)
     ck_assert_uint_eq(dt_var_chunks(tu_var(back, "/v"))[0], 2);
     dt_tree_free(back);
     /* v2 has no shards */
-    ck_assert_int_eq(dt_tree_write(t, tpath("sh2.zarr"), DT_FORMAT_ZARR2, &o), DT_EINVAL);
+    {
+        char *p2 = tpath("sh2.zarr");
+
+        ck_assert_int_eq(dt_tree_write(t, p2, DT_FORMAT_ZARR2, &o), DT_EINVAL);
+        free(p2);
+    }
     dt_tree_free(t);
     free(p);
 }
