@@ -137,6 +137,20 @@ static double load_num(const unsigned char *p, const dt__npy *t)
     return (double)load_int(p, t);
 }
 
+/* A float as the 64 bits of the integer NumPy's astype gives: truncation
+ * toward zero; NaN and values outside both int64 and uint64 give 0 (their
+ * C conversion is undefined). */
+static uint64_t float_to_bits(double v)
+{
+    if (isnan(v) || v >= 18446744073709551616.0 || v < -9223372036854775808.0)
+        return 0;
+    /* through int64 only below 0: 2^63 and up do not fit it (undefined in
+     * C), and as uint64 they keep the same low bits */
+    if (v < 0)
+        return (uint64_t)(int64_t)v;
+    return (uint64_t)v;
+}
+
 /* NumPy's astype from float: truncation toward zero for integers (values
  * out of range wrap as the C conversion of the 64-bit value does). */
 static void store_num(unsigned char *p, const dt__npy *t, double v)
@@ -153,14 +167,7 @@ static void store_num(unsigned char *p, const dt__npy *t, double v)
         store_raw(p, t, tmp);
         return;
     }
-    if (isnan(v) || v >= 18446744073709551616.0 || v < -9223372036854775808.0)
-        v = 0;
-    /* through int64 only below 0: 2^63 and up do not fit it (undefined in
-     * C), and as uint64 they keep the same low bits */
-    if (v < 0)
-        store_int(p, t, (uint64_t)(int64_t)v);
-    else
-        store_int(p, t, (uint64_t)v);
+    store_int(p, t, float_to_bits(v));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -372,7 +379,7 @@ static int delta_decode(const void *state, const dt__array_spec *spec, const dt_
 
         for (size_t i = 0; i < n; i++) {
             acc += s->astype.kind == 'f'
-                       ? (uint64_t)(int64_t)load_num(in->data + i * s->astype.size, &s->astype)
+                       ? float_to_bits(load_num(in->data + i * s->astype.size, &s->astype))
                        : load_int(in->data + i * s->astype.size, &s->astype);
             store_int(out->data + i * s->dtype.size, &s->dtype, acc);
         }
