@@ -52,4 +52,33 @@ expect_grep "/ocean/nothing" "$tmp/err"
 expect_exit 2 "$DTREE" cat "$ex"
 expect_exit 2 "$DTREE" cat --format xml "$ex:/time"
 
+# object names may hold ':' (Keras writes "bias:0"): the FILE:/object split
+# takes the first ":/" whose prefix is an existing file
+cat > "$tmp/colon.yaml" <<'YAML'
+format: "dtree-manifest/1"
+files:
+  - file: "colon.yaml"
+    kind: "yaml"
+    groups:
+      /:
+        dims:
+          n: 3
+        attrs: {}
+        vars:
+          "bias:0":
+            dtype: "float32"
+            shape: [3]
+            dims: ["n"]
+            chunks: null
+            codecs: []
+            fill_value: null
+            attrs: {}
+            values: [0.5, 1.5, 2.5]
+YAML
+expect_exit 0 "$DTREE" cat "$tmp/colon.yaml:/bias:0[1:]"
+expect_grep "1.5" "$tmp/out"
+expect_grep "2.5" "$tmp/out"
+expect_exit 1 "$DTREE" cat "$tmp/colon.yaml:/bias:1"
+expect_grep "bias:1" "$tmp/err"
+
 finish

@@ -94,16 +94,26 @@ int cli_split_target(const char *arg, char **file, char **object)
     const char *bracket = strchr(arg, '['), *colon = NULL;
     struct stat st;
 
-    /* the object part starts at the last ':' before any selection "[...]" */
+    /* the object part starts at a ":/" before any selection "[...]": the
+     * first one whose prefix is an existing file or store (object names
+     * may hold ':', as Keras' "bias:0"), else the last one (for the
+     * message about a missing file) */
     for (const char *p = arg; *p && (!bracket || p < bracket); p++) {
-        if (*p == ':')
+        if (p[0] == ':' && p[1] == '/') {
+            char *pre = strndup(arg, (size_t)(p - arg));
+            int exists = pre && stat(pre, &st) == 0;
+
+            free(pre);
             colon = p;
+            if (exists)
+                break;
+        }
     }
 
     *file = *object = NULL;
-    /* "a:b.nc" may be a file name: split only before an object path, and
-     * only when the whole argument is not itself an existing file */
-    if (colon && colon[1] == '/' && stat(arg, &st) != 0) {
+    /* "a:/b.nc" may itself be a file name: split only when the whole
+     * argument is not an existing file */
+    if (colon && stat(arg, &st) != 0) {
         *file = strndup(arg, (size_t)(colon - arg));
         *object = strdup(colon + 1);
     } else {
