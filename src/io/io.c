@@ -247,7 +247,7 @@ int dt__io_fault(const char *file, const char *what)
     return fail;
 }
 
-static char *dir_of(const char *path)
+char *dt__dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
 
@@ -283,6 +283,13 @@ static int process_gone(long pid)
 #endif
 }
 
+int dt__writer_alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    return !process_gone(pid);
+}
+
 /* Temporary files "BASE.tmp-PID-XXXXXX" of this target whose writer is gone
  * (a killed conversion): removed. Those of live processes are left alone. */
 static void remove_stale(const char *path)
@@ -290,7 +297,7 @@ static void remove_stale(const char *path)
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t blen = strlen(base);
-    char *dir = dir_of(path);
+    char *dir = dt__dir_of(path);
     DIR *d = dir ? opendir(dir) : NULL;
     struct dirent *e;
 
@@ -304,7 +311,7 @@ static void remove_stale(const char *path)
         pid = strtol(p + blen + 5, &end, 10);
         if (end == p + blen + 5 || *end != '-' || strlen(end + 1) != 6 || pid <= 0)
             continue;
-        if ((kill((pid_t)pid, 0) == 0 || errno != ESRCH) && !process_gone(pid))
+        if (dt__writer_alive(pid))
             continue;
         full = dt__aprintf("%s/%s", dir, p);
         if (full)
@@ -403,7 +410,7 @@ int dt__atomic_commit(dt__atomic *a)
     }
     free(a->tmp);
     a->tmp = NULL;
-    dir = dir_of(a->path);
+    dir = dt__dir_of(a->path);
     if (dir && fsync_path(dir, 1) != 0)
         rc = dt__fail_at(DT_EIO, a->path, NULL, "flushing the directory failed: %s",
                          strerror(errno));
@@ -418,4 +425,13 @@ void dt__atomic_end(dt__atomic *a)
     free(a->tmp);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+int dt__node_within(const dt_node *anc, const dt_node *n)
+{
+    for (; n; n = dt_node_parent(n)) {
+        if (n == anc)
+            return 1;
+    }
+    return 0;
 }

@@ -73,6 +73,13 @@ void dt__io_fail_after(long countdown);
 int dt__io_fault(const char *file, const char *what);
 /* Steps counted since the last dt__io_fail_after (for tests). */
 long dt__io_steps(void);
+/* The folder of path ("." when it has none); owned. */
+char *dt__dir_of(const char *path);
+/* 1 while the process that wrote a temporary file (its pid in the name)
+ * may still write: it exists and is not a zombie. */
+int dt__writer_alive(long pid);
+/* 1 when n is anc or below it. */
+int dt__node_within(const dt_node *anc, const dt_node *n);
 /* The errno an injected failure reports (ENOSPC until changed). */
 void dt__io_fail_errno(int err);
 

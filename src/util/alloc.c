@@ -113,3 +113,22 @@ void dt_free(void *p)
 {
     free(p);
 }
+
+int dt__grow_array(void *pp, size_t *cap, size_t n, size_t esize)
+{
+    void **p = pp;
+    size_t nc;
+    void *q;
+
+    if (n < *cap)
+        return DT_OK;
+    nc = *cap ? *cap * 2 : 8;
+    if (nc > SIZE_MAX / esize)
+        return dt__fail(DT_ELIMIT, "too many elements for one array");
+    q = dt__realloc(*p, nc * esize);
+    if (!q)
+        return DT_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return DT_OK;
+}

@@ -65,6 +65,9 @@ static inline uint64_t dt__attr_cap(const dt_limits *lim)
 {
     return lim->max_attr_bytes < lim->max_alloc ? lim->max_attr_bytes : lim->max_alloc;
 }
+/* Make room for element n of the array *pp (of *cap elements of esize
+ * bytes), doubling it; DT_ENOMEM or DT_ELIMIT leave it as it was. */
+int dt__grow_array(void *pp, size_t *cap, size_t n, size_t esize);
 /* Test hook: the countdown-th allocation from now fails (-1: never). */
 void dt__alloc_fail_after(long countdown);
 /* What is left of the countdown: -1 once the failure happened (or none was

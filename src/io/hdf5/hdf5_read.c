@@ -418,25 +418,6 @@ typedef struct reader {
     size_t nscanned;        /* groups read from the file (for tests) */
 } reader;
 
-static int grow(void *pp, size_t *cap, size_t n, size_t esize)
-{
-    void **p = pp;
-    size_t nc;
-    void *q;
-
-    if (n < *cap)
-        return DT_OK;
-    nc = *cap ? *cap * 2 : 8;
-    if (nc > SIZE_MAX / esize)
-        return dt__fail(DT_ELIMIT, "too many objects");
-    q = dt__realloc(*p, nc * esize);
-    if (!q)
-        return DT_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return DT_OK;
-}
-
 void dt__h5_names_free(dt__h5names *nl)
 {
     for (size_t i = 0; i < nl->n; i++)
@@ -611,7 +592,7 @@ static int seen_add(reader *r, const dt__h5key *key, int *again)
 static int scale_add(reader *r, const dt__h5key *key, size_t grp, size_t dim)
 {
     size_t mask, h;
-    int rc = grow(&r->sc, &r->capsc, r->nsc, sizeof *r->sc);
+    int rc = dt__grow_array(&r->sc, &r->capsc, r->nsc, sizeof *r->sc);
 
     if (rc < 0)
         return rc;
@@ -723,7 +704,7 @@ static herr_t collect_link(hid_t g, const char *name, const link_info *li,
             return -1;
         }
     }
-    if (grow(&ls->v, &ls->cap, ls->n, sizeof *ls->v) < 0)
+    if (dt__grow_array(&ls->v, &ls->cap, ls->n, sizeof *ls->v) < 0)
         return -1;
     ls->v[ls->n].name = dt__strdup(name);
     if (!ls->v[ls->n].name)
@@ -798,7 +779,7 @@ static int add_group(reader *r, size_t parent, const char *name,
                      const dt__h5key *key, int shared, size_t *out)
 {
     rgroup *g;
-    int rc = grow(&r->g, &r->capg, r->ng, sizeof *r->g);
+    int rc = dt__grow_array(&r->g, &r->capg, r->ng, sizeof *r->g);
 
     if (rc < 0)
         return rc;
@@ -821,7 +802,7 @@ static int add_group(reader *r, size_t parent, const char *name,
     if (parent != NONE) {
         rgroup *p = r->g[parent];
 
-        rc = grow(&p->kids, &p->capkids, p->nkids, sizeof *p->kids);
+        rc = dt__grow_array(&p->kids, &p->capkids, p->nkids, sizeof *p->kids);
         if (rc < 0)
             return rc;
         p->kids[p->nkids++] = *out;
@@ -947,7 +928,7 @@ static int add_dataset(reader *r, size_t gi, const rlink *lk, hid_t did,
                          r->f->limits.max_rank);
         goto out;
     }
-    rc = grow(&g->d, &g->capd, g->nd, sizeof *g->d);
+    rc = dt__grow_array(&g->d, &g->capd, g->nd, sizeof *g->d);
     if (rc < 0)
         goto out;
     d = &g->d[g->nd++];
@@ -1147,7 +1128,7 @@ static int visit_link(reader *r, size_t gi, const rlink *lk, int keep,
                              "links", MAX_REVISITS);
             goto out;
         }
-        rc = grow(kids, capkids, *nkids, sizeof **kids);
+        rc = dt__grow_array(kids, capkids, *nkids, sizeof **kids);
         if (rc == DT_OK) {
             pending *k = &(*kids)[*nkids];
 
@@ -1187,7 +1168,7 @@ static size_t find_dim(const rgroup *g, const char *name)
 static int add_dim(rgroup *g, char *name, uint64_t size, int unlimited,
                    int phony, size_t *out)
 {
-    int rc = grow(&g->dims, &g->capdims, g->ndims, sizeof *g->dims);
+    int rc = dt__grow_array(&g->dims, &g->capdims, g->ndims, sizeof *g->dims);
 
     if (rc < 0) {
         free(name);
@@ -1634,7 +1615,7 @@ static int number_ids(reader *r, size_t gi, idtab *ids, long *next_id)
 
         if (!d->is_scale)
             continue;
-        rc = grow(&ids->v, &ids->cap, ids->n, sizeof *ids->v);
+        rc = dt__grow_array(&ids->v, &ids->cap, ids->n, sizeof *ids->v);
         if (rc < 0)
             return rc;
         if (d->has & HAS_DIMID) {

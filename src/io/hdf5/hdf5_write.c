@@ -78,32 +78,6 @@ typedef struct wvar {
     hid_t did, ftype, mtype;
 } wvar;
 
-static int grow(void *pp, size_t *cap, size_t n, size_t esize)
-{
-    void **p = pp;
-    size_t nc;
-    void *q;
-
-    if (n < *cap)
-        return DT_OK;
-    nc = *cap ? *cap * 2 : 8;
-    q = dt__realloc(*p, nc * esize);
-    if (!q)
-        return DT_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return DT_OK;
-}
-
-static int is_ancestor_or_self(const dt_node *anc, const dt_node *n)
-{
-    for (; n; n = dt_node_parent(n)) {
-        if (n == anc)
-            return 1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Names                                                                    */
 
@@ -307,7 +281,7 @@ static int enum_type(writer *w, hid_t gid, const dt_node *node, const wvar *wv,
         }
     }
     for (size_t i = 0; i < w->ntypes; i++) {
-        if (is_ancestor_or_self(w->types[i].node, node) && H5Tequal(w->types[i].tid, t) > 0) {
+        if (dt__node_within(w->types[i].node, node) && H5Tequal(w->types[i].tid, t) > 0) {
             *out = w->types[i].tid;
             goto out;
         }
@@ -323,7 +297,7 @@ static int enum_type(writer *w, hid_t gid, const dt_node *node, const wvar *wv,
         rc = DT_ENOMEM;
         goto out;
     }
-    rc = grow(&w->types, &w->captypes, w->ntypes, sizeof *w->types);
+    rc = dt__grow_array(&w->types, &w->captypes, w->ntypes, sizeof *w->types);
     if (rc < 0)
         goto out;
     if (dt__io_fault(w->path, "committing a type")) {
@@ -354,7 +328,7 @@ static hid_t enum_for_attr(const writer *w, const dt_node *node, uint32_t base)
         hid_t b;
         int same;
 
-        if (!is_ancestor_or_self(w->types[i].node, node))
+        if (!dt__node_within(w->types[i].node, node))
             continue;
         b = H5Tget_super(w->types[i].tid);
         same = b >= 0 && H5Tget_size(b) == dt_type_size(base) &&
@@ -1443,7 +1417,7 @@ static int copy_data(writer *w, const wvar *wv)
 static int add_dim(writer *w, const dt_node *owner, const char *name, uint64_t size,
                    int unlimited, const char *gpath, size_t first, size_t *out)
 {
-    int rc = grow(&w->dims, &w->capdims, w->ndims, sizeof *w->dims);
+    int rc = dt__grow_array(&w->dims, &w->capdims, w->ndims, sizeof *w->dims);
     char *path = child_path(gpath, name), *hname = NULL;
     wdim *d;
 
@@ -1503,7 +1477,7 @@ static int inherited_dims(writer *w, const dt_node *node, size_t first)
                 dt_error_clear();
                 continue;
             }
-            if (is_ancestor_or_self(w->top, di.owner) ||
+            if (dt__node_within(w->top, di.owner) ||
                 find_dim(w, di.owner, di.name) != NONE)
                 continue;
             rc = add_dim(w, di.owner, di.name, di.size, di.unlimited, "/", first, &j);

@@ -23,44 +23,6 @@
 
 #include "zarr_write.h"
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (!slash)
-        return dt__strdup(".");
-    return dt__strndup(path, slash == path ? 1 : (size_t)(slash - path));
-}
-
-/* A process that has exited but is not reaped yet (a zombie) writes no
- * more: Linux says so in /proc. */
-static int pid_alive(long pid)
-{
-#if defined(__linux__)
-    char p[64], buf[256];
-    FILE *fp;
-    int gone = 0;
-#endif
-
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-        return 0;
-#if defined(__linux__)
-    snprintf(p, sizeof p, "/proc/%ld/stat", pid);
-    fp = fopen(p, "r");
-    if (!fp)
-        return 1;
-    if (fgets(buf, sizeof buf, fp)) {
-        char *rp = strrchr(buf, ')');
-
-        gone = rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-    }
-    fclose(fp);
-    return !gone;
-#else
-    return 1;
-#endif
-}
-
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st;
@@ -108,7 +70,7 @@ void dt__zdir_repair(const char *path)
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t blen = strlen(base);
-    char *dir = dir_of(path);
+    char *dir = dt__dir_of(path);
     DIR *d = dir ? opendir(dir) : NULL;
     struct dirent *e;
     struct stat st;
@@ -119,7 +81,7 @@ void dt__zdir_repair(const char *path)
         long pid = leftover_pid(e->d_name, base, blen, &old);
         char *full;
 
-        if (pid == 0 || pid_alive(pid))
+        if (pid == 0 || dt__writer_alive(pid))
             continue;
         full = dt__aprintf("%s/%s", dir, e->d_name);
         if (!full)
@@ -290,7 +252,7 @@ int dt__zdir_commit(dt__zdir *z)
     dt__zdir_remove_tree(aside);
     free(aside);
 flush:
-    dir = dir_of(z->path);
+    dir = dt__dir_of(z->path);
     if (dir && fsync_dir(dir) != 0)
         rc = dt__fail_at(DT_EIO, z->path, NULL, "flushing the directory failed: %s",
                          strerror(errno));

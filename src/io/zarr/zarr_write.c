@@ -85,32 +85,6 @@ typedef struct zarr_a {
     json_object *filters;   /* v2 */
 } zarr_a;
 
-static int grow(void *pp, size_t *cap, size_t n, size_t esize)
-{
-    void **p = pp;
-    size_t nc;
-    void *q;
-
-    if (n < *cap)
-        return DT_OK;
-    nc = *cap ? *cap * 2 : 8;
-    q = dt__realloc(*p, nc * esize);
-    if (!q)
-        return DT_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return DT_OK;
-}
-
-static int is_ancestor_or_self(const dt_node *anc, const dt_node *n)
-{
-    for (; n; n = dt_node_parent(n)) {
-        if (n == anc)
-            return 1;
-    }
-    return 0;
-}
-
 static int oom(void)
 {
     return dt__fail(DT_ENOMEM, "out of memory");
@@ -1676,7 +1650,7 @@ static size_t find_dim(const zw *w, const dt_node *owner, const char *name)
 static int add_dim(zw *w, const dt_node *owner, const dt_dim_info *di, const char *gpath)
 {
     wdim *d;
-    int rc = grow(&w->dims, &w->capdims, w->ndims, sizeof *w->dims);
+    int rc = dt__grow_array(&w->dims, &w->capdims, w->ndims, sizeof *w->dims);
 
     if (rc < 0)
         return rc;
@@ -1712,7 +1686,7 @@ static int inherited_dims(zw *w, const dt_node *node)
                 dt_error_clear();
                 continue;
             }
-            if (is_ancestor_or_self(w->top, di.owner) ||
+            if (dt__node_within(w->top, di.owner) ||
                 find_dim(w, di.owner, di.name) != NONE)
                 continue;
             rc = add_dim(w, di.owner, &di, "/");
