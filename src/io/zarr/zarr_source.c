@@ -850,6 +850,33 @@ static int read_scalar(const zread *r)
     return rc;
 }
 
+/* The selection of a read or write into r (its element count into *n):
+ * the rank must match, strides be >= 1 and the count fit 64 bits. */
+static int set_selection(zread *r, const dt_var *var, const uint64_t *start,
+                         const uint64_t *count, const uint64_t *stride, uint64_t *n)
+{
+    const dt__zarray *a = r->a;
+
+    if (dt_var_ndim(var) != a->ndim)
+        return read_fail(r, DT_EINVAL, "the selection has %zu dimensions, the array %zu",
+                         dt_var_ndim(var), a->ndim);
+    r->es = dt_type_size(a->type);
+    r->strings = DT_TYPE_CLASS(a->type) == DT_STRING;
+    r->start = start;
+    r->stride = stride;
+    *n = 1;
+    for (size_t d = 0; d < a->ndim; d++) {
+        r->count[d] = count[d];
+        if (stride[d] == 0)
+            return read_fail(r, DT_EINVAL, "stride 0 on axis %zu", d);
+        if (dt__mul_u64(n, *n, count[d]))
+            return read_fail(r, DT_ELIMIT, "the selection overflows 64 bits");
+    }
+    for (size_t d = a->ndim; d-- > 0;)
+        r->ostride[d] = d + 1 < a->ndim ? r->ostride[d + 1] * r->count[d + 1] : 1;
+    return DT_OK;
+}
+
 static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
                     const uint64_t *count, const uint64_t *stride, void *buf)
 {
@@ -877,29 +904,10 @@ static int src_read(void *ctx, const dt_var *var, const uint64_t *start,
         rc = read_fail(&r, a->unreadable_code, "%s", a->unreadable);
         goto out;
     }
-    if (dt_var_ndim(var) != a->ndim) {
-        rc = read_fail(&r, DT_EINVAL, "the selection has %zu dimensions, the array %zu",
-                       dt_var_ndim(var), a->ndim);
-        goto out;
-    }
-    r.es = dt_type_size(a->type);
-    r.strings = cls == DT_STRING;
     r.buf = buf;
-    r.start = start;
-    r.stride = stride;
-    for (size_t d = 0; d < a->ndim; d++) {
-        r.count[d] = count[d];
-        if (stride[d] == 0) {
-            rc = read_fail(&r, DT_EINVAL, "stride 0 on axis %zu", d);
-            goto out;
-        }
-        if (dt__mul_u64(&n, n, count[d])) {
-            rc = read_fail(&r, DT_ELIMIT, "the selection overflows 64 bits");
-            goto out;
-        }
-    }
-    for (size_t d = a->ndim; d-- > 0;)
-        r.ostride[d] = d + 1 < a->ndim ? r.ostride[d + 1] * r.count[d + 1] : 1;
+    rc = set_selection(&r, var, start, count, stride, &n);
+    if (rc < 0)
+        goto out;
     if (n == 0) {
         rc = DT_OK;
         goto out;
@@ -1259,29 +1267,10 @@ static int src_write(void *ctx, dt_var *var, const uint64_t *start, const uint64
                        "in place is not supported");
         goto out;
     }
-    if (dt_var_ndim(var) != a->ndim) {
-        rc = read_fail(&r, DT_EINVAL, "the selection has %zu dimensions, the array %zu",
-                       dt_var_ndim(var), a->ndim);
-        goto out;
-    }
-    r.es = dt_type_size(a->type);
-    r.strings = cls == DT_STRING;
     r.in = buf;
-    r.start = start;
-    r.stride = stride;
-    for (size_t d = 0; d < a->ndim; d++) {
-        r.count[d] = count[d];
-        if (stride[d] == 0) {
-            rc = read_fail(&r, DT_EINVAL, "stride 0 on axis %zu", d);
-            goto out;
-        }
-        if (dt__mul_u64(&n, n, count[d])) {
-            rc = read_fail(&r, DT_ELIMIT, "the selection overflows 64 bits");
-            goto out;
-        }
-    }
-    for (size_t d = a->ndim; d-- > 0;)
-        r.ostride[d] = d + 1 < a->ndim ? r.ostride[d + 1] * r.count[d + 1] : 1;
+    rc = set_selection(&r, var, start, count, stride, &n);
+    if (rc < 0)
+        goto out;
     if (n == 0) {
         rc = DT_OK;
         goto out;
